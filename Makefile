@@ -1,0 +1,44 @@
+# Everything the README promises starts here. Only python3 (3.11+) and make are
+# assumed: uv is installed into .tools/ and the locked environment into .venv/.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: demo test lint format sandbox bench setup clean
+
+setup: .venv/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-extras
+	touch $@
+
+demo: setup
+	$(RUN) calbulk demo
+
+sandbox: setup
+	$(RUN) calbulk sandbox serve --seed-users 50
+
+test: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) pytest
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: setup
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+bench: setup
+	$(RUN) python bench/sandbox.py
+	$(RUN) python bench/client.py
+
+clean:
+	rm -rf .venv .tools .pytest_cache .ruff_cache
