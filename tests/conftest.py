@@ -94,7 +94,9 @@ def launch_sandbox(workdir: Path, *, startup_timeout: float = 120.0, **options: 
             raise RuntimeError(f"sandbox exited with {proc.returncode}:\n{log_path.read_text()}")
         if time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"sandbox did not start in {startup_timeout}s:\n{log_path.read_text()}")
+            raise RuntimeError(
+                f"sandbox did not start in {startup_timeout}s:\n{log_path.read_text()}"
+            )
         time.sleep(0.05)
     info = json.loads(info_file.read_text())
     return Sandbox(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="The local Cal.com API v2 emulator (no account needed).", no_args_is_help=True)
+app = typer.Typer(
+    help="The local Cal.com API v2 emulator (no account needed).", no_args_is_help=True
+)
 
 
 @app.command("serve")

@@ -1,7 +1,6 @@
 """The pinned prefect/fastapi pair really starts Prefect's ephemeral API server."""
 
 from prefect import flow, task
-from prefect.testing.utilities import prefect_test_harness
 
 
 @task
@@ -14,8 +13,7 @@ def tiny_flow(x: int) -> int:
     return double(x) + 1
 
 
-def test_trivial_flow_runs_through_the_ephemeral_server() -> None:
-    with prefect_test_harness(server_startup_timeout=120):
-        state = tiny_flow(20, return_state=True)
-        assert state.is_completed()
-        assert state.result() == 41
+def test_trivial_flow_runs_through_the_ephemeral_server(prefect_harness: None) -> None:
+    state = tiny_flow(20, return_state=True)
+    assert state.is_completed()
+    assert state.result() == 41
