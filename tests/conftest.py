@@ -73,7 +73,7 @@ class Sandbox:
 
 
 def launch_sandbox(workdir: Path, *, startup_timeout: float = 120.0, **options: object) -> Sandbox:
-    """Start ``python -m sandbox serve`` with ``options`` (``seed_users=5`` -> ``--seed-users 5``)."""
+    """Start ``python -m sandbox serve`` (``seed_users=5`` -> ``--seed-users 5``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     info_file = workdir / "sandbox-info.json"
     log_path = workdir / "sandbox.log"
