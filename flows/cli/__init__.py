@@ -1,15 +1,19 @@
 """The `calbulk` command line: a thin shell over the flows.
 
-Each command group lives in its own module and registers itself on `app`;
-`common` is the one place where library errors become clean messages and
-exit codes (0 done, 1 finished with failed rows, 2 bad input or config).
+Each command lives in its own module and is registered here; `common` is the one
+place where library errors become clean messages and exit codes
+(0 done, 1 finished with failed rows, 2 bad input or config).
 """
 
 from __future__ import annotations
 
 import typer
 
+from flows.cli import demo as _demo
+from flows.cli import export as _export
+from flows.cli import importer as _importer
 from flows.cli import sandbox as _sandbox
+from flows.cli import template as _template
 
 app = typer.Typer(
     name="calbulk",
@@ -19,6 +23,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(_sandbox.app, name="sandbox")
+app.command("export")(_export.export_command)
+app.command("import")(_importer.import_command)
+app.command("template")(_template.template_command)
+app.command("demo")(_demo.demo_command)
 
 
 def main() -> None:
