@@ -1,1 +1,90 @@
-"""calapi package."""
+"""calapi: the async Cal.com API v2 client that never trips the rate limit.
+
+Usage::
+
+    from calapi import CalClient, Settings
+
+    settings = Settings.from_env(os.environ)
+    async with CalClient(settings) as cal:
+        await cal.me()                       # credential check (AuthError if refused)
+        users = await cal.list_users()       # every page, typed records
+        print(cal.stats.summary())
+
+See calapi/README.md for the whole surface.
+"""
+
+from calapi._client import CalClient
+from calapi._errors import (
+    AmbiguousWrite,
+    AuthError,
+    CalApiError,
+    ConfigError,
+    Conflict,
+    FatalError,
+    Forbidden,
+    InconsistentPagination,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    RetriableError,
+    ServerError,
+    TransportError,
+)
+from calapi._ratelimit import MonotonicClock, RateLimiter, ServerBudget
+from calapi._records import (
+    AssignedOption,
+    Attribute,
+    AttributeOption,
+    Me,
+    MemberAttribute,
+    Membership,
+    OptionAssignment,
+    OrgRole,
+    OutOfOffice,
+    Team,
+    TeamMembership,
+    TeamRole,
+    User,
+    Webhook,
+)
+from calapi._retry import RetryPolicy
+from calapi._settings import Settings
+from calapi._stats import RunStats
+
+__all__ = [
+    "AmbiguousWrite",
+    "AssignedOption",
+    "Attribute",
+    "AttributeOption",
+    "AuthError",
+    "CalApiError",
+    "CalClient",
+    "ConfigError",
+    "Conflict",
+    "FatalError",
+    "Forbidden",
+    "InconsistentPagination",
+    "InvalidRequest",
+    "Me",
+    "MemberAttribute",
+    "Membership",
+    "MonotonicClock",
+    "NotFound",
+    "OptionAssignment",
+    "OrgRole",
+    "OutOfOffice",
+    "RateLimited",
+    "RateLimiter",
+    "RetriableError",
+    "RetryPolicy",
+    "RunStats",
+    "ServerBudget",
+    "ServerError",
+    "Settings",
+    "Team",
+    "TeamMembership",
+    "TeamRole",
+    "TransportError",
+    "User",
+    "Webhook",
+]

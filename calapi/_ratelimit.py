@@ -1,0 +1,188 @@
+"""The one rate limiter: keep every span of ``window`` seconds under the server's budget.
+
+Cal.com counts requests per credential in a FIXED window that starts at the first
+request and, once the limit is crossed, blocks the credential for another window
+(api-notes.md §1.4). A token bucket that starts full lets through twice the limit
+in the first minute, so this limiter keeps a sliding log of send times instead: no
+span of ``window + pad`` seconds ever holds more than ``budget`` sends, where
+``budget = floor(limit * (1 - margin))``. Every fixed window the server can draw is
+such a span, so the server never counts more than ``budget`` of our requests.
+
+It also follows the server. Each response's ``X-RateLimit-Remaining-Default`` and
+``-Reset-Default`` headers are compared with what our own sends explain: if the
+server has less budget left than our log accounts for, someone else is using the
+key, and new sends are capped to what the server has left (minus what we already
+have in flight); when that is exhausted they wait for the reset, then send a single
+probe to read the new window before going on. A 429 holds everything until the
+block ends (its reset header; Cal.com sends no Retry-After).
+
+The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class MonotonicClock:
+    """The real clock: ``time.monotonic`` and ``asyncio.sleep``."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
+
+
+@dataclass
+class ServerBudget:
+    """What one response's rate-limit headers say (``None`` when a header was absent)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None  # seconds until the window (or the block) ends
+
+    @classmethod
+    def from_headers(cls, headers: object, name: str = "Default") -> ServerBudget:
+        get = headers.get  # type: ignore[attr-defined]
+        return cls(
+            limit=_number(get(f"X-RateLimit-Limit-{name}"), int),
+            remaining=_number(get(f"X-RateLimit-Remaining-{name}"), int),
+            reset=_number(get(f"X-RateLimit-Reset-{name}"), float),
+        )
+
+
+class RateLimiter:
+    """Sliding-log limiter shared by every request of one credential."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        margin: float = 0.05,
+        pad: float = 0.0,
+        clock: MonotonicClock | None = None,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.margin = margin
+        self.pad = pad
+        self.clock = clock or MonotonicClock()
+        self.seconds_waited = 0.0
+        self.shared_key_detections = 0
+        self._sends: deque[float] = deque()
+        self._hold_until = 0.0
+        self._cap_until = 0.0
+        self._cap_left = 0
+        self._cap_is_probe = False
+        self._probe_after_hold = False
+        self._lock = asyncio.Lock()
+
+    @property
+    def budget(self) -> int:
+        """Most sends allowed in any span of ``window + pad`` seconds."""
+        return max(1, math.floor(self.limit * (1.0 - self.margin)))
+
+    # -- pure decisions (no awaiting; unit tests drive these with a fake clock) --
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before a send at ``now`` is allowed (``<= 0``: allowed now)."""
+        if now < self._hold_until:
+            return self._hold_until - now
+        if self._probe_after_hold:
+            self._probe_after_hold = False
+            self._set_cap(now, now + self.window, 1, probe=True)
+        if now < self._cap_until and self._cap_left <= 0:
+            return self._cap_until + self.pad - now
+        horizon = now - (self.window + self.pad)
+        while self._sends and self._sends[0] <= horizon:
+            self._sends.popleft()
+        if len(self._sends) < self.budget:
+            return 0.0
+        return self._sends[len(self._sends) - self.budget] - horizon
+
+    def record_send(self, now: float) -> None:
+        self._sends.append(now)
+        if now < self._cap_until:
+            self._cap_left -= 1
+
+    def try_acquire(self, now: float) -> float:
+        """Record a send and return 0 if allowed at ``now``, else the seconds to wait."""
+        wait = self.delay(now)
+        if wait <= 0:
+            self.record_send(now)
+            return 0.0
+        return wait
+
+    def observe(self, budget: ServerBudget, *, now: float, sent_at: float) -> None:
+        """Follow the server's view of the window from a (non-429) response's headers."""
+        if budget.limit is not None and 0 < budget.limit < self.limit:
+            self.limit = budget.limit
+        if budget.remaining is None or budget.reset is None:
+            return
+        window_end = now + budget.reset
+        # The reset header is whole seconds (rounded up) on Cal.com: start the window a
+        # second early so our own sends are never under-counted.
+        slack = 1.0 if float(budget.reset).is_integer() else 0.05
+        window_start = window_end - self.window - slack
+        ours = sum(1 for t in self._sends if t >= window_start)
+        if budget.remaining >= self.limit - ours:
+            if self._cap_is_probe:
+                self._clear_cap()
+            return
+        self.shared_key_detections += 1
+        sent_since = sum(1 for t in self._sends if t > sent_at)
+        reserve = max(1, math.ceil(self.margin * self.limit))
+        allowed = budget.remaining - sent_since - reserve
+        if allowed <= 0:
+            self.hold_until(window_end + self.pad, probe=True)
+        else:
+            self._set_cap(now, window_end, allowed, probe=False)
+
+    def on_rate_limited(self, budget: ServerBudget, *, now: float) -> None:
+        """A 429: nothing is sent until the block ends (reset header, else one window)."""
+        reset = budget.reset if budget.reset is not None else self.window
+        self.hold_until(now + reset + self.pad, probe=True)
+
+    def hold_until(self, until: float, *, probe: bool) -> None:
+        if until > self._hold_until:
+            self._hold_until = until
+        self._clear_cap()
+        self._probe_after_hold = probe
+
+    def _set_cap(self, now: float, until: float, allowed: int, *, probe: bool) -> None:
+        same_window = self._cap_until > now and not self._cap_is_probe
+        if same_window and not probe:
+            allowed = min(allowed, self._cap_left)
+            until = max(until, self._cap_until)
+        self._cap_until, self._cap_left, self._cap_is_probe = until, allowed, probe
+
+    def _clear_cap(self) -> None:
+        self._cap_until, self._cap_left, self._cap_is_probe = 0.0, 0, False
+
+    # -- the async face used by the client --
+
+    async def acquire(self) -> float:
+        """Wait until a send is allowed, record it, and return the send time."""
+        async with self._lock:
+            start = self.clock.now()
+            while True:
+                now = self.clock.now()
+                wait = self.try_acquire(now)
+                if wait <= 0:
+                    self.seconds_waited += now - start
+                    return now
+                await self.clock.sleep(wait)
+
+
+def _number(raw: str | None, kind: type) -> int | float | None:
+    if raw is None:
+        return None
+    try:
+        return kind(float(raw)) if kind is int else kind(raw)
+    except ValueError:
+        return None
