@@ -13,7 +13,11 @@ It also follows the server. Each response's ``X-RateLimit-Remaining-Default`` an
 server has less budget left than our log accounts for, someone else is using the
 key, and new sends are capped to what the server has left (minus what we already
 have in flight); when that is exhausted they wait for the reset, then send a single
-probe to read the new window before going on. A 429 holds everything until the
+probe to read the new window before going on. While another user is seen, the
+most it spent in one window is also kept out of our own budget (for three windows
+after it was last seen), so steady shared use does not end in a 429 every window.
+The very first send is such a probe too: nothing else goes out until the first
+response says how much of the window is left. A 429 holds everything until the
 block ends (its reset header; Cal.com sends no Retry-After).
 
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
@@ -66,6 +70,7 @@ class RateLimiter:
         margin: float = 0.05,
         pad: float = 0.0,
         clock: MonotonicClock | None = None,
+        probe_first: bool = True,
     ) -> None:
         self.limit = limit
         self.window = window
@@ -79,13 +84,24 @@ class RateLimiter:
         self._cap_until = 0.0
         self._cap_left = 0
         self._cap_is_probe = False
-        self._probe_after_hold = False
+        self._probe_after_hold = probe_first
+        self._foreign_peak = 0
+        self._foreign_seen_at = -math.inf
         self._lock = asyncio.Lock()
+        self._news = asyncio.Event()  # set when the server said something new
 
     @property
     def budget(self) -> int:
-        """Most sends allowed in any span of ``window + pad`` seconds."""
-        return max(1, math.floor(self.limit * (1.0 - self.margin)))
+        """Most sends allowed in any span of ``window + pad`` seconds, right now."""
+        return self.budget_at(self.clock.now())
+
+    def budget_at(self, now: float) -> int:
+        own = math.floor(self.limit * (1.0 - self.margin))
+        if now - self._foreign_seen_at < 3 * self.window:
+            own -= self._foreign_peak
+        else:
+            self._foreign_peak = 0
+        return max(1, own)
 
     # -- pure decisions (no awaiting; unit tests drive these with a fake clock) --
 
@@ -101,9 +117,10 @@ class RateLimiter:
         horizon = now - (self.window + self.pad)
         while self._sends and self._sends[0] <= horizon:
             self._sends.popleft()
-        if len(self._sends) < self.budget:
+        budget = self.budget_at(now)
+        if len(self._sends) < budget:
             return 0.0
-        return self._sends[len(self._sends) - self.budget] - horizon
+        return self._sends[len(self._sends) - budget] - horizon
 
     def record_send(self, now: float) -> None:
         self._sends.append(now)
@@ -120,9 +137,12 @@ class RateLimiter:
 
     def observe(self, budget: ServerBudget, *, now: float, sent_at: float) -> None:
         """Follow the server's view of the window from a (non-429) response's headers."""
+        self._news.set()
         if budget.limit is not None and 0 < budget.limit < self.limit:
             self.limit = budget.limit
         if budget.remaining is None or budget.reset is None:
+            if self._cap_is_probe:
+                self._clear_cap()  # no headers to follow: go on with the sliding log alone
             return
         window_end = now + budget.reset
         # The reset header is whole seconds (rounded up) on Cal.com: start the window a
@@ -135,6 +155,9 @@ class RateLimiter:
                 self._clear_cap()
             return
         self.shared_key_detections += 1
+        foreign = self.limit - budget.remaining - ours  # a lower bound on the other's use
+        self._foreign_peak = max(self._foreign_peak, foreign)
+        self._foreign_seen_at = now
         sent_since = sum(1 for t in self._sends if t > sent_at)
         reserve = max(1, math.ceil(self.margin * self.limit))
         allowed = budget.remaining - sent_since - reserve
@@ -145,6 +168,7 @@ class RateLimiter:
 
     def on_rate_limited(self, budget: ServerBudget, *, now: float) -> None:
         """A 429: nothing is sent until the block ends (reset header, else one window)."""
+        self._news.set()
         reset = budget.reset if budget.reset is not None else self.window
         self.hold_until(now + reset + self.pad, probe=True)
 
@@ -176,7 +200,16 @@ class RateLimiter:
                 if wait <= 0:
                     self.seconds_waited += now - start
                     return now
-                await self.clock.sleep(wait)
+                await self._sleep_or_news(wait)
+
+    async def _sleep_or_news(self, seconds: float) -> None:
+        """Sleep, but wake early when a response brings news (e.g. the probe's answer)."""
+        self._news.clear()
+        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
+        news = asyncio.ensure_future(self._news.wait())
+        _, pending = await asyncio.wait({sleeper, news}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
 
 
 def _number(raw: str | None, kind: type) -> int | float | None:

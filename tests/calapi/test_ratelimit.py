@@ -34,7 +34,7 @@ async def send_all(limiter: RateLimiter, n: int) -> list[float]:
 
 async def test_no_window_ever_holds_more_than_the_budget_even_at_the_start():
     clock = FakeClock()
-    limiter = RateLimiter(120, 60.0, margin=0.05, pad=0.25, clock=clock)
+    limiter = RateLimiter(120, 60.0, margin=0.05, pad=0.25, clock=clock, probe_first=False)
     times = await send_all(limiter, 500)
     assert limiter.budget == 114
     # A token bucket starting full would allow 2x the limit in the first minute.
@@ -44,7 +44,7 @@ async def test_no_window_ever_holds_more_than_the_budget_even_at_the_start():
 
 async def test_throughput_stays_close_to_the_budget():
     clock = FakeClock(start=0.0)
-    limiter = RateLimiter(20, 2.0, margin=0.05, pad=0.04, clock=clock)
+    limiter = RateLimiter(20, 2.0, margin=0.05, pad=0.04, clock=clock, probe_first=False)
     times = await send_all(limiter, 80)
     elapsed = max(times) - min(times)
     # 80 sends at 19 per 2.04 s: the 77th..80th go out in the 5th window (t = 8.16 s).
@@ -54,7 +54,7 @@ async def test_throughput_stays_close_to_the_budget():
 
 async def test_a_429_holds_every_send_until_the_block_ends():
     clock = FakeClock(start=0.0)
-    limiter = RateLimiter(100, 10.0, margin=0.0, pad=0.1, clock=clock)
+    limiter = RateLimiter(100, 10.0, margin=0.0, pad=0.1, clock=clock, probe_first=False)
     await limiter.acquire()
     limiter.on_rate_limited(ServerBudget(limit=100, remaining=0, reset=7), now=clock.now())
     sent = await limiter.acquire()
@@ -69,6 +69,23 @@ async def test_after_a_hold_only_one_probe_goes_out_until_a_response_is_read():
     assert limiter.try_acquire(5.0) > 0  # the rest wait for what the probe learns
     limiter.observe(ServerBudget(limit=100, remaining=99, reset=10), now=5.01, sent_at=5.0)
     assert limiter.try_acquire(5.02) == 0.0
+
+
+def test_the_first_send_is_a_probe_and_its_answer_opens_the_budget():
+    limiter = RateLimiter(20, 2.0, margin=0.05, pad=0.0, clock=FakeClock(0.0))
+    assert limiter.try_acquire(0.0) == 0.0
+    assert limiter.try_acquire(0.0) > 0  # nothing else before the first answer
+    limiter.observe(ServerBudget(20, 19, 2), now=0.01, sent_at=0.0)
+    assert [limiter.try_acquire(0.02) for _ in range(18)] == [0.0] * 18
+    assert limiter.try_acquire(0.02) > 0  # 19 = floor(20 * 0.95) in the window
+
+
+def test_steady_foreign_use_is_kept_out_of_our_budget_in_later_windows():
+    limiter = RateLimiter(20, 2.0, margin=0.05, pad=0.0, clock=FakeClock(0.0))
+    assert limiter.try_acquire(0.0) == 0.0
+    limiter.observe(ServerBudget(20, 11, 2), now=0.05, sent_at=0.0)  # 8 spent by someone else
+    assert limiter.budget_at(0.05) == 19 - 8
+    assert limiter.budget_at(0.05 + 3 * 2.0 + 0.01) == 19  # forgotten three windows later
 
 
 def test_own_traffic_alone_never_looks_like_a_shared_key():
@@ -117,3 +134,14 @@ def test_rate_limit_headers_are_parsed():
     }
     assert ServerBudget.from_headers(headers) == ServerBudget(120, 7, 42.0)
     assert ServerBudget.from_headers({}) == ServerBudget(None, None, None)
+
+
+async def test_a_waiting_sender_wakes_as_soon_as_the_probe_is_answered():
+    limiter = RateLimiter(20, 2.0, margin=0.05, pad=0.0)  # the real clock
+    first = await limiter.acquire()
+    waiter = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0.05)
+    assert not waiter.done()  # held back: the probe's answer is not in yet
+    limiter.observe(ServerBudget(20, 19, 2), now=limiter.clock.now(), sent_at=first)
+    second = await asyncio.wait_for(waiter, timeout=1.0)  # not a whole window later
+    assert second - first < 1.0
