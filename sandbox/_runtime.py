@@ -1,0 +1,61 @@
+"""The sandbox's shared state: database, org, credentials, limiter, faults and counters."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox._auth import OAuthClient
+from sandbox._faults import FaultInjector
+from sandbox._ratelimit import FixedWindowLimiter
+
+
+@dataclass
+class Stats:
+    """Requests seen on /v2, by status; 429s given; faults injected by kind."""
+
+    by_status: Counter = field(default_factory=Counter)
+    faults: Counter = field(default_factory=Counter)
+    requests: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "by_status": dict(sorted(self.by_status.items())),
+            "rate_limited": self.by_status.get("429", 0),
+            "faults": dict(self.faults),
+        }
+
+
+@dataclass
+class Runtime:
+    conn: sqlite3.Connection
+    org_id: int
+    owner_id: int
+    api_keys: dict[str, str]  # role -> key (printed at start; also in /_sandbox/info)
+    oauth: OAuthClient
+    limiter: FixedWindowLimiter
+    faults: FaultInjector
+    base_url: str = ""
+    stats: Stats = field(default_factory=Stats)
+
+    def info(self) -> dict[str, Any]:
+        """The --info-file / GET /_sandbox/info document."""
+        return {
+            "base_url": self.base_url,
+            "org_id": self.org_id,
+            "api_keys": dict(self.api_keys),
+            "oauth_client": {
+                "client_id": self.oauth.client_id,
+                "secret_key": self.oauth.secret_key,
+            },
+            "rate_limit": {
+                "api_key": self.limiter.api_key_limit,
+                "oauth_client": self.limiter.oauth_limit,
+                "window_seconds": self.limiter.window,
+                "block_seconds": self.limiter.block,
+            },
+            "faults": self.faults.spec.text,
+        }
