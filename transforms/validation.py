@@ -1,0 +1,325 @@
+"""Validate an import file against the organization: every problem at once, each on its row.
+
+``validate_workbook`` normalises each sheet (``admin`` -> ``ADMIN``, Excel dates -> ISO days),
+runs the pandera model of the sheet, then the checks that need other rows or the org: duplicate
+e-mails and usernames, teams, attribute options (with did-you-mean), OOO users and coverers,
+role permissions. The result carries the normalised frames and the problems; a row with an error
+is never planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from transforms.org_state import Attribute, OrgState
+from transforms.problems import Problem, error_rows, has_file_errors
+from transforms.sheet_columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from transforms.sheets import Sheet, Workbook
+from transforms.validation_cells import parse_attribute_cell, parse_teams
+from transforms.validation_models import model_problems
+from transforms.validation_rules import (
+    normalise_locale,
+    normalise_reason,
+    normalise_role,
+    normalise_time_format,
+    normalise_time_zone,
+    normalise_week_start,
+    parse_day,
+    permission_problem,
+    split_list,
+)
+
+NAME_NOT_SETTABLE = (
+    "the Cal.com API v2 has no name field on users: names are not sent (people set their own name)"
+)
+
+
+@dataclass
+class ValidatedImport:
+    """Normalised sheets by kind, the attribute each users column means, and all problems."""
+
+    sheets: dict[str, Sheet]
+    frames: dict[str, pl.DataFrame]
+    attribute_columns: dict[str, Attribute]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def blocks_everything(self) -> bool:
+        """A file-level error (missing column, empty file): no row can be trusted."""
+        return has_file_errors(self.problems) or not self.frames
+
+    def invalid_rows(self, kind: str) -> set[int]:
+        sheet = self.sheets.get(kind)
+        if sheet is None:
+            return set()
+        return error_rows(p for p in self.problems if p.sheet == sheet.source)
+
+
+def _normalise_column(frame: pl.DataFrame, column: str, fn: Callable[[str], str]) -> pl.DataFrame:
+    """Apply ``fn`` to each distinct value of a text column (fast on large sheets)."""
+    values = frame[column].drop_nulls().unique().to_list()
+    mapping = {v: fn(v) for v in values}
+    return frame.with_columns(
+        pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+    )
+
+
+def _with_all_columns(sheet: Sheet) -> pl.DataFrame:
+    missing = [c for c in CANONICAL_COLUMNS[sheet.kind] if c not in sheet.frame.columns]
+    return sheet.frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in missing)
+
+
+def _day_text(value: str) -> str:
+    """``2026-07-01``; an unreadable date is marked so the model rejects it (quoting the raw)."""
+    day = parse_day(value)
+    return day.isoformat() if day else f"unreadable:{value}"
+
+
+_NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
+    "users": {
+        "email": lambda v: v.strip().lower(),
+        "username": lambda v: v.strip().lower(),
+        "time_zone": normalise_time_zone,
+        "locale": normalise_locale,
+        "time_format": normalise_time_format,
+        "week_start": normalise_week_start,
+        "org_role": normalise_role,
+    },
+    "ooo": {
+        "email": lambda v: v.strip().lower(),
+        "covering_email": lambda v: v.strip().lower(),
+        "start": _day_text,
+        "end": _day_text,
+        "reason": normalise_reason,
+    },
+    "roles": {},
+}
+
+
+def normalise_sheet(sheet: Sheet) -> pl.DataFrame:
+    """The sheet with every canonical column present and each value in the API's spelling."""
+    frame = _with_all_columns(sheet)
+    for column, fn in _NORMALISERS[sheet.kind].items():
+        frame = _normalise_column(frame, column, fn)
+    return frame
+
+
+def validate_workbook(
+    book: Workbook, state: OrgState, *, create_missing_options: bool = False
+) -> ValidatedImport:
+    """Every problem of the file at once, and the normalised frames the plan is made from."""
+    result = ValidatedImport(sheets=book.sheets, frames={}, attribute_columns={})
+    result.problems.extend(book.all_problems())
+    for kind, sheet in book.sheets.items():
+        if any(c not in sheet.frame.columns for c in REQUIRED_COLUMNS[kind]):
+            continue  # reported by the reader; no row of this sheet can be checked
+        frame = normalise_sheet(sheet)
+        result.frames[kind] = frame
+        result.problems.extend(
+            model_problems(kind, frame, sheet.source, sheet.headers, _with_all_columns(sheet))
+        )
+    if "users" in result.frames:
+        result.problems.extend(_users_problems(result, state, create_missing_options))
+    if "ooo" in result.frames:
+        result.problems.extend(_ooo_problems(result, state))
+    if "roles" in result.frames:
+        result.problems.extend(_roles_problems(result, state))
+    return result
+
+
+def _duplicates(
+    frame: pl.DataFrame, column: str, sheet: Sheet, what: str, label: str | None = None
+) -> list[Problem]:
+    """Rows repeating an earlier row's ``column`` (already lower-cased): one problem each."""
+    keyed = frame.select("row", column).drop_nulls()
+    first = keyed.group_by(column).agg(pl.col("row").min().alias("first"))
+    repeats = keyed.join(first, on=column).filter(pl.col("row") != pl.col("first"))
+    return [
+        Problem(
+            sheet.source,
+            row,
+            label or sheet.label(column),
+            value,
+            f"duplicate {what}: already on row {first_row}",
+            f"each {what} once",
+        )
+        for row, value, first_row in repeats.iter_rows()
+    ]
+
+
+def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> list[Problem]:
+    sheet, frame = result.sheets["users"], result.frames["users"]
+    problems = _duplicates(frame, "email", sheet, "e-mail")
+    problems += _duplicates(frame, "username", sheet, "username")
+    problems += _username_taken(frame, sheet, state)
+    if frame["name"].drop_nulls().len():
+        problems.append(
+            Problem(
+                sheet.source,
+                None,
+                sheet.label("name"),
+                None,
+                NAME_NOT_SETTABLE,
+                "leave the column; it is reported, never sent",
+                "warning",
+            )
+        )
+    for row, cell in frame.select("row", "teams").drop_nulls().iter_rows():
+        _, errors = parse_teams(cell, state)
+        problems += [
+            Problem(sheet.source, row, sheet.label("teams"), e.value, e.problem, e.accepted)
+            for e in errors
+        ]
+    for header in sheet.attribute_columns:
+        attribute = state.attribute_for_header(header)
+        if attribute is None:
+            problems.append(
+                Problem(
+                    sheet.source,
+                    None,
+                    header,
+                    None,
+                    "not a calbulk column nor an attribute of the organization; ignored",
+                    "an attribute name or slug",
+                    "warning",
+                )
+            )
+            continue
+        result.attribute_columns[header] = attribute
+        for row, cell in frame.select("row", pl.col(header)).drop_nulls().iter_rows():
+            _, errors = parse_attribute_cell(attribute, cell, state, create)
+            problems += [
+                Problem(sheet.source, row, header, e.value, e.problem, e.accepted) for e in errors
+            ]
+    return problems
+
+
+def _username_taken(frame: pl.DataFrame, sheet: Sheet, state: OrgState) -> list[Problem]:
+    problems = []
+    for row, email, username in frame.select("row", "email", "username").drop_nulls().iter_rows():
+        owner = state.users_by_username.get(username)
+        user = state.user(email)
+        if owner is not None and (user is None or user["user_id"] != owner):
+            problems.append(
+                Problem(
+                    sheet.source,
+                    row,
+                    sheet.label("username"),
+                    username,
+                    "username is taken by another member of the organization",
+                    "a username nobody in the organization has",
+                )
+            )
+    return problems
+
+
+def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
+    sheet, frame = result.sheets["ooo"], result.frames["ooo"]
+    file_users: set[str] = set()
+    if "users" in result.frames:
+        file_users = set(result.frames["users"]["email"].drop_nulls().to_list())
+    problems: list[Problem] = []
+    for entry in frame.iter_rows(named=True):
+        row, email, coverer = entry["row"], entry["email"], entry["covering_email"]
+        if email and state.user(email) is None and email not in file_users:
+            problems.append(
+                Problem(
+                    sheet.source,
+                    row,
+                    sheet.label("email"),
+                    email,
+                    "no such member in the organization or the users sheet",
+                    "the e-mail of a member",
+                )
+            )
+        if coverer and state.user(coverer) is None and coverer not in file_users:
+            problems.append(
+                Problem(
+                    sheet.source,
+                    row,
+                    sheet.label("covering_email"),
+                    coverer,
+                    "the covering person is not a member of the organization",
+                    "the e-mail of a member (they must share a team)",
+                )
+            )
+        elif coverer and coverer == email:
+            problems.append(
+                Problem(
+                    sheet.source,
+                    row,
+                    sheet.label("covering_email"),
+                    coverer,
+                    "cannot cover for oneself",
+                    "someone else's e-mail",
+                )
+            )
+        start, end = parse_day(entry["start"] or ""), parse_day(entry["end"] or "")
+        if start and end and end < start:
+            problems.append(
+                Problem(
+                    sheet.source,
+                    row,
+                    sheet.label("end"),
+                    entry["end"],
+                    f"ends before it starts ({entry['start']})",
+                    "an end date on or after the start date",
+                )
+            )
+    keyed = frame.with_columns(key=pl.concat_str(["email", "start", "end"], separator="|"))
+    problems += _duplicates(
+        keyed,
+        "key",
+        sheet,
+        "out-of-office entry (same person and dates)",
+        label=sheet.label("start"),
+    )
+    return problems
+
+
+def _roles_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
+    sheet, frame = result.sheets["roles"], result.frames["roles"]
+    problems: list[Problem] = []
+    for entry in frame.iter_rows(named=True):
+        row, team = entry["row"], entry["team"]
+        if team and state.team(team) is None:
+            problems.append(
+                Problem(
+                    sheet.source,
+                    row,
+                    sheet.label("team"),
+                    team,
+                    "no such team in the organization",
+                    "a team name, or empty for an organization role",
+                )
+            )
+        for permission in split_list((entry["permissions"] or "").replace(",", ";")):
+            why = permission_problem(permission, team_role=bool(team))
+            if why:
+                problems.append(
+                    Problem(
+                        sheet.source,
+                        row,
+                        sheet.label("permissions"),
+                        permission,
+                        why,
+                        "resource.action, e.g. booking.read or eventType.create",
+                    )
+                )
+    keyed = frame.with_columns(
+        key=pl.concat_str(
+            [pl.col("team").fill_null("").str.to_lowercase(), pl.col("name").str.to_lowercase()],
+            separator="|",
+        )
+    )
+    problems += _duplicates(
+        keyed, "key", sheet, "role (same name and team)", label=sheet.label("name")
+    )
+    return problems

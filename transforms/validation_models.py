@@ -1,0 +1,159 @@
+"""Pandera models of the canonical import sheets, and their failures as row-numbered problems.
+
+The models check what one cell can tell alone (e-mail syntax, enums, zones, locales, dates) on
+the normalised text frames; ``transforms.validation`` adds the checks that need other rows or
+the organization. Each column's ``ACCEPTED`` text is what a person is told would be accepted.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandera.polars as pa
+import polars as pl
+
+from transforms.problems import Problem
+from transforms.validation_rules import (
+    COLOR_PATTERN,
+    EMAIL_PATTERN,
+    LOCALES,
+    MEMBERSHIP_ROLES,
+    OOO_REASONS,
+    WEEKDAYS,
+    accepted_list,
+    did_you_mean,
+    time_zones,
+)
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+ISO_DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class UsersSheet(pa.DataFrameModel):
+    """A users sheet after normalisation (attribute columns are checked against the org)."""
+
+    row: pl.Int64
+    email: pl.Utf8 = pa.Field(str_matches=EMAIL_PATTERN)
+    username: pl.Utf8 = pa.Field(nullable=True, str_matches=USERNAME_PATTERN)
+    name: pl.Utf8 = pa.Field(nullable=True)
+    time_zone: pl.Utf8 = pa.Field(nullable=True, isin=sorted(time_zones()))
+    locale: pl.Utf8 = pa.Field(nullable=True, isin=list(LOCALES))
+    time_format: pl.Utf8 = pa.Field(nullable=True, isin=["12", "24"])
+    week_start: pl.Utf8 = pa.Field(nullable=True, isin=list(WEEKDAYS))
+    org_role: pl.Utf8 = pa.Field(nullable=True, isin=list(MEMBERSHIP_ROLES))
+    teams: pl.Utf8 = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class OooSheet(pa.DataFrameModel):
+    """An out-of-office sheet after normalisation (dates as ``YYYY-MM-DD`` when readable)."""
+
+    row: pl.Int64
+    email: pl.Utf8 = pa.Field(str_matches=EMAIL_PATTERN)
+    start: pl.Utf8 = pa.Field(str_matches=ISO_DAY_PATTERN)
+    end: pl.Utf8 = pa.Field(str_matches=ISO_DAY_PATTERN)
+    reason: pl.Utf8 = pa.Field(nullable=True, isin=list(OOO_REASONS))
+    notes: pl.Utf8 = pa.Field(nullable=True)
+    covering_email: pl.Utf8 = pa.Field(nullable=True, str_matches=EMAIL_PATTERN)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class RolesSheet(pa.DataFrameModel):
+    """A roles sheet after normalisation (permissions are checked one by one)."""
+
+    row: pl.Int64
+    name: pl.Utf8 = pa.Field(str_length={"min_value": 1})
+    description: pl.Utf8 = pa.Field(nullable=True)
+    color: pl.Utf8 = pa.Field(nullable=True, str_matches=COLOR_PATTERN)
+    permissions: pl.Utf8 = pa.Field(nullable=True)
+    team: pl.Utf8 = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "users": UsersSheet,
+    "ooo": OooSheet,
+    "roles": RolesSheet,
+}
+
+ACCEPTED: dict[str, str] = {
+    "email": "an e-mail address like ana@example.com",
+    "username": "lower-case letters, digits, '.', '_' or '-'",
+    "time_zone": "an IANA time zone such as Europe/Berlin or America/New_York",
+    "locale": f"one of: {accepted_list(LOCALES, limit=50)}",
+    "time_format": "12 or 24",
+    "week_start": "a weekday: " + ", ".join(WEEKDAYS),
+    "org_role": "MEMBER, ADMIN or OWNER",
+    "start": "a date like 2026-07-01 (YYYY-MM-DD; Excel dates work too)",
+    "end": "a date like 2026-07-14 (YYYY-MM-DD; Excel dates work too)",
+    "reason": "one of: " + ", ".join(OOO_REASONS),
+    "covering_email": "the e-mail address of the person covering",
+    "name": "a role name",
+    "color": "a hex colour like #1a73e8",
+}
+
+
+@cache
+def _hint(column: str, value: str) -> str:
+    """A did-you-mean for enum-like columns, when one is close."""
+    choices = {"time_zone": sorted(time_zones()), "locale": LOCALES, "reason": OOO_REASONS}
+    return did_you_mean(value, choices[column]) if column in choices else ""
+
+
+def model_problems(
+    kind: str, frame: pl.DataFrame, sheet: str, label: dict[str, str], raw: pl.DataFrame
+) -> list[Problem]:
+    """Validate ``frame`` with the kind's model; every failing cell as a Problem.
+
+    ``raw`` is the frame as read (same rows), so a problem quotes what the person typed.
+    """
+    try:
+        MODELS[kind].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _failures_to_problems(exc.failure_cases, kind, frame, sheet, label, raw)
+    return []
+
+
+def _failures_to_problems(
+    failures: pl.DataFrame,
+    kind: str,
+    frame: pl.DataFrame,
+    sheet: str,
+    label: dict[str, str],
+    raw: pl.DataFrame,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    rows = frame["row"]
+    for case in failures.iter_rows(named=True):
+        column, index = case["column"], case["index"]
+        if index is None or column is None:
+            problems.append(
+                Problem(
+                    sheet,
+                    None,
+                    label.get(column or "", column or ""),
+                    None,
+                    f"sheet does not fit the {kind} layout: {case['check']}",
+                    "the template's columns",
+                )
+            )
+            continue
+        typed = raw[column][index] if column in raw.columns else case["failure_case"]
+        if case["check"] == "not_nullable":
+            problem, accepted = "required value is empty", ACCEPTED.get(column, "a value")
+        else:
+            problem = f"not a valid {label.get(column, column)}"
+            accepted = _hint(column, str(typed)) or ACCEPTED.get(column, str(case["check"]))
+        problems.append(
+            Problem(sheet, int(rows[index]), label.get(column, column), typed, problem, accepted)
+        )
+    return problems
