@@ -1,0 +1,147 @@
+"""`export_org` against a real sandbox process: every table equals what the sandbox holds."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from pathlib import Path
+
+import httpx
+import openpyxl
+import polars as pl
+import pytest
+from export_oracle import SandboxReader, expected_tables, snapshot_rows
+
+from flows.export import export_org
+from flows.snapshot import read_manifest
+from transforms.checks import SnapshotInvalid
+from transforms.schemas import TABLE_NAMES
+
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def use_sandbox(monkeypatch):
+    """Point the flow's configuration (CAL_* variables) at a sandbox."""
+
+    def _use(box) -> None:
+        monkeypatch.setenv("CAL_API_KEY", box.api_key)
+        monkeypatch.setenv("CAL_API_URL", box.base_url)
+        monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
+        monkeypatch.setenv("CAL_RATE_LIMIT", "100000")
+
+    return _use
+
+
+def sandbox_requests(box) -> int:
+    return httpx.get(f"{box.base_url}/_sandbox/stats", timeout=10).json()["requests"]
+
+
+def sql(box, statement: str, *params: object) -> None:
+    """Change the sandbox's data behind its back (what the API cannot set, e.g. a name)."""
+    with sqlite3.connect(box.db_path) as conn:
+        conn.execute(statement, params)
+
+
+@pytest.mark.slow
+async def test_export_of_a_large_org_matches_the_sandbox(
+    prefect_harness, start_sandbox, use_sandbox, tmp_path
+):
+    box = start_sandbox(seed_users=1100, seed=11, rate_limit=100000)
+    use_sandbox(box)
+    before = sandbox_requests(box)
+    folder = Path(await export_org(out=str(tmp_path), format="parquet,csv,xlsx"))
+    sent = sandbox_requests(box) - before
+
+    expected = expected_tables(SandboxReader(box.base_url, box.api_key, box.org_id))
+    assert len(expected["users"]) > 1000
+    assert {row[3] for row in expected["attributes"]} == {
+        "TEXT", "NUMBER", "SINGLE_SELECT", "MULTI_SELECT"
+    }  # fmt: skip
+    for table in ("teams", "team_memberships", "ooo_entries", "roles", "role_permissions"):
+        assert expected[table], f"the seeded org has no {table}"
+    for table in TABLE_NAMES:
+        exported = pl.read_parquet(folder / f"{table}.parquet")
+        assert snapshot_rows(exported, table) == expected[table], table
+        assert exported.height == len(expected[table]), f"{table} has duplicate rows"
+
+    manifest = read_manifest(folder)
+    assert manifest["requests_total"] == sent  # every request the sandbox saw is accounted for
+    requests = {t: e["requests"] for t, e in manifest["tables"].items()}
+    users = len(expected["users"])
+    assert requests["users"] == math.floor(users / 1000) + 1  # 1000 per page, never per user
+    assert requests["memberships"] == math.floor(users / 250) + 1
+    assert requests["attribute_assignments"] == 0  # carried by the memberships listing
+    assert manifest["tables"]["users"]["rows"] == users
+    assert openpyxl.load_workbook(folder / "snapshot.xlsx", read_only=True).sheetnames[0] == "users"
+
+
+async def test_wide_users_sheet_reads_back_as_exported(
+    prefect_harness, start_sandbox, use_sandbox, tmp_path
+):
+    box = start_sandbox(seed_users=40, seed=5, rate_limit=100000)
+    use_sandbox(box)
+    folder = Path(await export_org(out=str(tmp_path), format="xlsx,parquet"))
+    sheet = pl.read_excel(folder / "snapshot.xlsx", sheet_name="users", infer_schema_length=0)
+    users = pl.read_parquet(folder / "users.parquet")
+    memberships = pl.read_parquet(folder / "memberships.parquet")
+    assignments = pl.read_parquet(folder / "attribute_assignments.parquet")
+    attributes = pl.read_parquet(folder / "attributes.parquet")
+    assert sheet.height == users.height
+    assert sorted(sheet["email"].to_list()) == sorted(users["email"].to_list())
+    roles = dict(zip(sheet["email"], sheet["org_role"], strict=True))
+    by_id = dict(zip(users["user_id"], users["email"], strict=True))
+    for user_id, role in memberships.select("user_id", "role").iter_rows():
+        assert roles[by_id[user_id]] == role
+    names = dict(zip(attributes["attribute_id"], attributes["name"], strict=True))
+    assert set(names.values()) <= set(sheet.columns)
+    rows = {r["email"]: r for r in sheet.iter_rows(named=True)}
+    for (user_id, attribute_id), part in assignments.group_by("user_id", "attribute_id"):
+        cell = rows[by_id[user_id]][names[attribute_id]]
+        assert sorted(cell.split("; ")) == sorted(part["value"].to_list())
+
+
+async def test_a_formula_name_comes_out_inert_in_csv_and_excel(
+    prefect_harness, start_sandbox, use_sandbox, tmp_path
+):
+    box = start_sandbox(seed_users=10, seed=2, rate_limit=100000)
+    sql(box, "UPDATE users SET name = ? WHERE email = ?", INJECTION, "owner@acme-sandbox.example")
+    use_sandbox(box)
+    folder = Path(await export_org(out=str(tmp_path), format="csv,xlsx,parquet"))
+
+    users = pl.read_parquet(folder / "users.parquet")
+    assert INJECTION in users["name"].to_list()  # the data itself is kept exactly
+    csv_text = (folder / "users.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in csv_text
+    assert ",=HYPERLINK(" not in csv_text and ',"=HYPERLINK(' not in csv_text
+    book = openpyxl.load_workbook(folder / "snapshot.xlsx")
+    for sheet_name in ("users", "users_table"):
+        cells = [c for row in book[sheet_name].iter_rows() for c in row if c.value == INJECTION]
+        assert cells, sheet_name
+        assert all(c.data_type == "s" and c.quotePrefix for c in cells), sheet_name
+
+
+async def test_invalid_data_stops_the_export_and_publishes_nothing(
+    prefect_harness, start_sandbox, use_sandbox, tmp_path
+):
+    box = start_sandbox(seed_users=10, seed=3, rate_limit=100000)
+    sql(box, "UPDATE memberships SET role = 'GUEST' WHERE user_id = 2 AND team_id = ?", box.org_id)
+    use_sandbox(box)
+    with pytest.raises(SnapshotInvalid) as caught:
+        await export_org(out=str(tmp_path), only="users,memberships,attribute_assignments")
+    [failure] = caught.value.report.failures
+    assert (failure.table, failure.values) == ("memberships", ("GUEST",))
+    assert failure.check.startswith("role")
+    org_folder = tmp_path / str(box.org_id)
+    assert not org_folder.exists() or not any(org_folder.iterdir())
+
+
+async def test_api_failure_mid_export_leaves_no_folder(
+    prefect_harness, start_sandbox, use_sandbox, tmp_path
+):
+    box = start_sandbox(seed_users=10, seed=4, rate_limit=100000, faults="500=1")
+    use_sandbox(box)
+    with pytest.raises(Exception, match="500"):
+        await export_org(out=str(tmp_path), only="users")
+    org_folder = tmp_path / str(box.org_id)
+    assert not org_folder.exists() or not any(org_folder.iterdir())
