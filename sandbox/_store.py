@@ -19,12 +19,12 @@ from typing import Any
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS teams (
-    id INTEGER PRIMARY KEY, parent_id INTEGER, name TEXT NOT NULL, slug TEXT,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, parent_id INTEGER, name TEXT NOT NULL, slug TEXT,
     is_organization INTEGER NOT NULL DEFAULT 0, bio TEXT, is_private INTEGER NOT NULL DEFAULT 0,
     hide_branding INTEGER NOT NULL DEFAULT 0, extra TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, username TEXT, name TEXT,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, username TEXT, name TEXT,
     bio TEXT, avatar_url TEXT, time_zone TEXT NOT NULL DEFAULT 'Europe/London',
     week_start TEXT NOT NULL DEFAULT 'Sunday', theme TEXT, app_theme TEXT,
     time_format INTEGER DEFAULT 12, locale TEXT DEFAULT 'en', hide_branding INTEGER NOT NULL
@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS users (
 );
 CREATE INDEX IF NOT EXISTS users_org ON users (organization_id, id);
 CREATE TABLE IF NOT EXISTS memberships (
-    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, role TEXT NOT NULL,
     accepted INTEGER NOT NULL, disable_impersonation INTEGER NOT NULL DEFAULT 0,
     UNIQUE (user_id, team_id)
@@ -59,7 +60,7 @@ CREATE TABLE IF NOT EXISTS attribute_to_user (
 );
 CREATE INDEX IF NOT EXISTS assignments_option ON attribute_to_user (attribute_option_id);
 CREATE TABLE IF NOT EXISTS ooo (
-    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT NOT NULL,
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     to_user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
     start TEXT NOT NULL, "end" TEXT NOT NULL, notes TEXT, reason_id INTEGER NOT NULL
@@ -72,7 +73,7 @@ CREATE TABLE IF NOT EXISTS roles (
     UNIQUE (team_id, name)
 );
 CREATE TABLE IF NOT EXISTS webhooks (
-    id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL, subscriber_url TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, team_id INTEGER NOT NULL, subscriber_url TEXT NOT NULL,
     payload_template TEXT, active INTEGER NOT NULL, secret TEXT, triggers TEXT NOT NULL,
     version TEXT NOT NULL DEFAULT '2021-10-20'
 );

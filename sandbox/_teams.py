@@ -1,1 +1,244 @@
-ROUTES: list = []
+"""Teams inside the org and their memberships (api-notes §10).
+
+Team routes: list/create/update/delete need ORG_ADMIN, GET one needs TEAM_ADMIN (org admins
+pass), ``/teams/me`` any member. Team memberships need TEAM_ADMIN; the user must belong to
+the org (422), a second membership of the same user is the Prisma 409.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from sandbox._auth import RANK, org_role
+from sandbox._errors import HttpError, PrismaError, not_found
+from sandbox._memberships import MEMBERSHIP_FIELDS, MEMBERSHIP_SQL, membership_out
+from sandbox._request import Reply, Request, created, ok
+from sandbox._store import Transaction
+from sandbox._validation import Field, validate
+
+TEAM_FIELDS = (
+    Field("slug", "string"),
+    Field("logoUrl", "string"),
+    Field("calVideoLogo", "string"),
+    Field("appLogo", "string"),
+    Field("appIconLogo", "string"),
+    Field("bio", "string"),
+    Field("hideBranding", "bool"),
+    Field("isPrivate", "bool"),
+    Field("hideBookATeamMember", "bool"),
+    Field("metadata", "object"),
+    Field("theme", "string"),
+    Field("brandColor", "string"),
+    Field("darkBrandColor", "string"),
+    Field("bannerUrl", "string"),
+    Field("timeFormat", "int"),
+    Field("timeZone", "string"),
+    Field("weekStart", "string"),
+)
+COLUMNS = {
+    "name": "name",
+    "slug": "slug",
+    "bio": "bio",
+    "hideBranding": "hide_branding",
+    "isPrivate": "is_private",
+}
+
+
+def team_out(row: sqlite3.Row) -> dict[str, Any]:
+    extra = json.loads(row["extra"])
+    out = {
+        "id": row["id"],
+        "parentId": row["parent_id"],
+        "name": row["name"],
+        "slug": row["slug"],
+        "bio": row["bio"],
+        "hideBranding": bool(row["hide_branding"]),
+        "isOrganization": bool(row["is_organization"]),
+        "isPrivate": bool(row["is_private"]),
+        "hideBookATeamMember": False,
+        "metadata": {},
+        "theme": None,
+        "brandColor": None,
+        "darkBrandColor": None,
+        "timeFormat": None,
+        "timeZone": "Europe/London",
+        "weekStart": "Sunday",
+    }
+    out.update(extra)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _write_team(conn: sqlite3.Connection, team_id: int, data: dict[str, Any]) -> None:
+    values = {COLUMNS[k]: v for k, v in data.items() if k in COLUMNS}
+    row = conn.execute("SELECT extra FROM teams WHERE id = ?", (team_id,)).fetchone()
+    extra = json.loads(row["extra"])
+    extra.update({k: v for k, v in data.items() if k not in COLUMNS and k != "autoAcceptCreator"})
+    values["extra"] = json.dumps(extra)
+    sets = ", ".join(f"{name} = ?" for name in values)
+    conn.execute(f"UPDATE teams SET {sets} WHERE id = ?", [*values.values(), team_id])
+
+
+def _team_row(conn: sqlite3.Connection, team_id: int) -> sqlite3.Row:
+    return conn.execute("SELECT * FROM teams WHERE id = ?", (team_id,)).fetchone()
+
+
+def _page_rows(req: Request, sql: str, args: list[Any]) -> list[sqlite3.Row]:
+    page = req.page()
+    if page.shuffle is None:
+        return req.conn.execute(sql + page.sql, args).fetchall()
+    return page.cut(req.conn.execute(sql, args).fetchall())
+
+
+def list_teams(req: Request) -> Reply:
+    org_id = req.org("ADMIN")
+    rows = _page_rows(req, "SELECT * FROM teams WHERE parent_id = ? ORDER BY id", [org_id])
+    return ok([team_out(row) for row in rows])
+
+
+def my_teams(req: Request) -> Reply:
+    org_id = req.org("MEMBER")
+    if RANK[org_role(req.conn, req.user_id, org_id) or "MEMBER"] >= RANK["ADMIN"]:
+        sql, args = "SELECT * FROM teams WHERE parent_id = ? ORDER BY id", [org_id]
+    else:
+        sql = (
+            "SELECT t.* FROM teams t JOIN memberships m ON m.team_id = t.id"
+            " WHERE t.parent_id = ? AND m.user_id = ? ORDER BY t.id"
+        )
+        args = [org_id, req.user_id]
+    return ok([team_out(row) for row in _page_rows(req, sql, args)])
+
+
+def get_team(req: Request) -> Reply:
+    _, team_id = req.team(team_admin=True)
+    return ok(team_out(_team_row(req.conn, team_id)))
+
+
+def create_team(req: Request) -> Reply:
+    """The creator becomes an OWNER of the new team (accepted unless autoAcceptCreator=false)."""
+    org_id = req.org("ADMIN")
+    fields = (
+        Field("name", "string", required=True, not_empty=True),
+        *TEAM_FIELDS,
+        Field("autoAcceptCreator", "bool"),
+    )
+    data = validate(req.json(), fields)
+    with Transaction(req.conn) as conn:
+        cur = conn.execute(
+            "INSERT INTO teams (parent_id, name, slug) VALUES (?, ?, ?)",
+            (org_id, data["name"], data.get("slug")),
+        )
+        team_id = int(cur.lastrowid)
+        _write_team(conn, team_id, data)
+        conn.execute(
+            "INSERT INTO memberships (user_id, team_id, role, accepted) VALUES (?, ?, 'OWNER', ?)",
+            (req.user_id, team_id, data.get("autoAcceptCreator", True)),
+        )
+    return created(team_out(_team_row(req.conn, team_id)))
+
+
+def update_team(req: Request) -> Reply:
+    _, team_id = req.team(team_admin=False)
+    fields = (
+        Field("name", "string", not_empty=True),
+        *TEAM_FIELDS,
+        Field("bookingLimits", "string"),
+        Field("includeManagedEventsInLimits", "bool"),
+    )
+    data = validate(req.json(), fields)
+    _write_team(req.conn, team_id, data)
+    return ok(team_out(_team_row(req.conn, team_id)))
+
+
+def delete_team(req: Request) -> Reply:
+    _, team_id = req.team(team_admin=False)
+    row = _team_row(req.conn, team_id)
+    req.conn.execute("DELETE FROM teams WHERE id = ?", (team_id,))
+    return ok(team_out(row))
+
+
+def _team_membership(req: Request, team_id: int) -> sqlite3.Row:
+    membership_id = req.int_param("membershipId")
+    row = req.conn.execute(
+        MEMBERSHIP_SQL + " WHERE m.id = ? AND m.team_id = ?", (membership_id, team_id)
+    ).fetchone()
+    if row is None:
+        raise not_found("Organization's Team membership not found")
+    return row
+
+
+def list_team_memberships(req: Request) -> Reply:
+    _, team_id = req.team(team_admin=True)
+    rows = _page_rows(req, MEMBERSHIP_SQL + " WHERE m.team_id = ? ORDER BY m.id", [team_id])
+    return ok([membership_out(row, None) for row in rows])
+
+
+def get_team_membership(req: Request) -> Reply:
+    _, team_id = req.team(team_admin=True)
+    return ok(membership_out(_team_membership(req, team_id), None))
+
+
+def create_team_membership(req: Request) -> Reply:
+    org_id, team_id = req.team(team_admin=True)
+    data = validate(req.json(), (Field("userId", "int", required=True), *MEMBERSHIP_FIELDS))
+    conn = req.conn
+    in_org = conn.execute(
+        "SELECT 1 FROM users WHERE id = ? AND organization_id = ?", (data["userId"], org_id)
+    ).fetchone()
+    if in_org is None:
+        raise HttpError(422, "User is not part of the Organization")
+    try:
+        cur = conn.execute(
+            "INSERT INTO memberships (user_id, team_id, role, accepted, disable_impersonation)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                data["userId"],
+                team_id,
+                data.get("role", "MEMBER"),
+                data.get("accepted", False),
+                data.get("disableImpersonation", False),
+            ),
+        )
+    except sqlite3.IntegrityError:
+        raise PrismaError(409) from None
+    row = conn.execute(MEMBERSHIP_SQL + " WHERE m.id = ?", (cur.lastrowid,)).fetchone()
+    return created(membership_out(row, None))
+
+
+def update_team_membership(req: Request) -> Reply:
+    _, team_id = req.team(team_admin=True)
+    row = _team_membership(req, team_id)
+    data = validate(req.json(), MEMBERSHIP_FIELDS)
+    columns = {
+        "accepted": "accepted",
+        "role": "role",
+        "disableImpersonation": "disable_impersonation",
+    }
+    if data:
+        sets = ", ".join(f"{columns[k]} = ?" for k in data)
+        req.conn.execute(f"UPDATE memberships SET {sets} WHERE id = ?", [*data.values(), row["id"]])
+    return ok(membership_out(_team_membership(req, team_id), None))
+
+
+def delete_team_membership(req: Request) -> Reply:
+    _, team_id = req.team(team_admin=True)
+    row = _team_membership(req, team_id)
+    req.conn.execute("DELETE FROM memberships WHERE id = ?", (row["id"],))
+    return ok(membership_out(row, None))
+
+
+BASE = "/v2/organizations/{orgId}/teams"
+ROUTES = [
+    ("GET", BASE, list_teams),
+    ("POST", BASE, create_team),
+    ("GET", BASE + "/me", my_teams),
+    ("GET", BASE + "/{teamId}", get_team),
+    ("PATCH", BASE + "/{teamId}", update_team),
+    ("DELETE", BASE + "/{teamId}", delete_team),
+    ("GET", BASE + "/{teamId}/memberships", list_team_memberships),
+    ("POST", BASE + "/{teamId}/memberships", create_team_membership),
+    ("GET", BASE + "/{teamId}/memberships/{membershipId}", get_team_membership),
+    ("PATCH", BASE + "/{teamId}/memberships/{membershipId}", update_team_membership),
+    ("DELETE", BASE + "/{teamId}/memberships/{membershipId}", delete_team_membership),
+]

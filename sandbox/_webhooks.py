@@ -1,1 +1,142 @@
-ROUTES: list = []
+"""Org webhooks: CRUD at /v2/organizations/{orgId}/webhooks (ORG_ADMIN)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from sandbox._errors import not_found
+from sandbox._request import Reply, Request, created, ok
+from sandbox._validation import Field, validate
+
+TRIGGERS = (
+    "BOOKING_CREATED",
+    "BOOKING_PAYMENT_INITIATED",
+    "BOOKING_PAID",
+    "BOOKING_RESCHEDULED",
+    "BOOKING_REQUESTED",
+    "BOOKING_CANCELLED",
+    "BOOKING_REJECTED",
+    "BOOKING_NO_SHOW_UPDATED",
+    "FORM_SUBMITTED",
+    "MEETING_ENDED",
+    "MEETING_STARTED",
+    "RECORDING_READY",
+    "INSTANT_MEETING",
+    "RECORDING_TRANSCRIPTION_GENERATED",
+    "OOO_CREATED",
+    "AFTER_HOSTS_CAL_VIDEO_NO_SHOW",
+    "AFTER_GUESTS_CAL_VIDEO_NO_SHOW",
+    "FORM_SUBMITTED_NO_EVENT",
+    "DELEGATION_CREDENTIAL_ERROR",
+)
+
+
+def _url(prop: str, value: Any) -> dict[str, str]:
+    if value.startswith(("https://", "http://")):
+        return {}
+    return {"isUrl": f"{prop} must be a URL address"}
+
+
+def _fields(required: bool) -> tuple[Field, ...]:
+    return (
+        Field("payloadTemplate", "string"),
+        Field("active", "bool", required=required),
+        Field("subscriberUrl", "string", required=required, check=_url),
+        Field("triggers", "array", required=required, each=TRIGGERS),
+        Field("secret", "string"),
+        Field("version", "enum", choices=("2021-10-20",)),
+    )
+
+
+def webhook_out(row: sqlite3.Row) -> dict[str, Any]:
+    out = {
+        "payloadTemplate": row["payload_template"],
+        "teamId": row["team_id"],
+        "id": row["id"],
+        "triggers": json.loads(row["triggers"]),
+        "subscriberUrl": row["subscriber_url"],
+        "active": bool(row["active"]),
+    }
+    if row["secret"] is not None:
+        out["secret"] = row["secret"]
+    return out
+
+
+def _webhook(req: Request, org_id: int) -> sqlite3.Row:
+    webhook_id = req.params["webhookId"]
+    row = req.conn.execute(
+        "SELECT * FROM webhooks WHERE id = ? AND team_id = ?", (webhook_id, org_id)
+    ).fetchone()
+    if row is None:
+        raise not_found(f"Webhook ({webhook_id}) not found")
+    return row
+
+
+def list_webhooks(req: Request) -> Reply:
+    org_id = req.org("ADMIN")
+    page = req.page()
+    rows = req.conn.execute("SELECT * FROM webhooks WHERE team_id = ? ORDER BY id", (org_id,))
+    return ok([webhook_out(row) for row in page.cut(rows.fetchall())])
+
+
+def get_webhook(req: Request) -> Reply:
+    org_id = req.org("ADMIN")
+    return ok(webhook_out(_webhook(req, org_id)))
+
+
+def create_webhook(req: Request) -> Reply:
+    org_id = req.org("ADMIN")
+    data = validate(req.json(), _fields(True))
+    cur = req.conn.execute(
+        "INSERT INTO webhooks (team_id, subscriber_url, payload_template, active, secret,"
+        " triggers, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            org_id,
+            data["subscriberUrl"],
+            data.get("payloadTemplate"),
+            data["active"],
+            data.get("secret"),
+            json.dumps(data["triggers"]),
+            data.get("version", "2021-10-20"),
+        ),
+    )
+    row = req.conn.execute("SELECT * FROM webhooks WHERE id = ?", (cur.lastrowid,)).fetchone()
+    return created(webhook_out(row))
+
+
+def update_webhook(req: Request) -> Reply:
+    org_id = req.org("ADMIN")
+    row = _webhook(req, org_id)
+    data = validate(req.json(), _fields(False))
+    columns = {
+        "payloadTemplate": "payload_template",
+        "active": "active",
+        "secret": "secret",
+        "subscriberUrl": "subscriber_url",
+        "triggers": "triggers",
+        "version": "version",
+    }
+    values = {columns[k]: (json.dumps(v) if k == "triggers" else v) for k, v in data.items()}
+    if values:
+        sets = ", ".join(f"{name} = ?" for name in values)
+        req.conn.execute(f"UPDATE webhooks SET {sets} WHERE id = ?", [*values.values(), row["id"]])
+    return ok(webhook_out(_webhook(req, org_id)))
+
+
+def delete_webhook(req: Request) -> Reply:
+    org_id = req.org("ADMIN")
+    row = _webhook(req, org_id)
+    req.conn.execute("DELETE FROM webhooks WHERE id = ?", (row["id"],))
+    return ok(webhook_out(row))
+
+
+BASE = "/v2/organizations/{orgId}/webhooks"
+ROUTES = [
+    ("GET", BASE, list_webhooks),
+    ("POST", BASE, create_webhook),
+    ("GET", BASE + "/{webhookId}", get_webhook),
+    ("PATCH", BASE + "/{webhookId}", update_webhook),
+    ("DELETE", BASE + "/{webhookId}", delete_webhook),
+]

@@ -1,0 +1,89 @@
+"""The PBAC permission registry: which ``resource.action`` strings a role may hold (§9.3).
+
+Org roles accept every registry entry of organization scope (including ``*.*``); team roles
+reject ``*.*`` and every ``organization.*`` permission. ``DELETE .../permissions/{p}`` uses
+the looser format check (wildcards such as ``eventType.*`` pass).
+"""
+
+from __future__ import annotations
+
+import re
+
+CRUD = ("create", "read", "update", "delete")
+ORG_REGISTRY: dict[str, tuple[str, ...]] = {
+    "*": ("*",),
+    "role": CRUD,
+    "eventType": CRUD,
+    "team": (
+        *CRUD,
+        "invite",
+        "remove",
+        "listMembers",
+        "listMembersPrivate",
+        "changeMemberRole",
+        "impersonate",
+    ),
+    "organization": (
+        "create",
+        "read",
+        "listMembers",
+        "listMembersPrivate",
+        "invite",
+        "remove",
+        "manageBilling",
+        "changeMemberRole",
+        "impersonate",
+        "update",
+    ),
+    "booking": ("read", "readOrgBookings", "readRecordings", "update", "readOrgAuditLogs"),
+    "insights": ("read",),
+    "workflow": CRUD,
+    "organization.attributes": ("read", "update", "delete", "create", "editUsers"),
+    "routingForm": CRUD,
+    "webhook": CRUD,
+    "watchlist": CRUD,
+}
+TEAM_REGISTRY: dict[str, tuple[str, ...]] = {
+    "role": CRUD,
+    "eventType": CRUD,
+    "team": (
+        "read",
+        "update",
+        "delete",
+        "invite",
+        "remove",
+        "listMembers",
+        "listMembersPrivate",
+        "changeMemberRole",
+        "impersonate",
+    ),
+    "booking": ("read", "readTeamBookings", "readRecordings", "update", "readTeamAuditLogs"),
+    "insights": ("read",),
+    "workflow": CRUD,
+    "routingForm": CRUD,
+    "webhook": CRUD,
+}
+ORG_PERMISSIONS = frozenset(f"{r}.{a}" for r, actions in ORG_REGISTRY.items() for a in actions)
+TEAM_PERMISSIONS = frozenset(f"{r}.{a}" for r, actions in TEAM_REGISTRY.items() for a in actions)
+_FORMAT_RE = re.compile(r"^[A-Za-z*][\w.*]*\.[A-Za-z*]\w*$|^\*\.\*$")
+
+
+def invalid_message(permission: object) -> str:
+    return (
+        f"Permission '{permission}' must be a valid permission string in format "
+        "'resource.action' (e.g., 'eventType.read', 'booking.create')"
+    )
+
+
+def first_invalid(permissions: list[object], *, team: bool) -> object | None:
+    """The first permission that the scope's registry does not know, or None."""
+    allowed = TEAM_PERMISSIONS if team else ORG_PERMISSIONS
+    for permission in permissions:
+        if permission not in allowed:
+            return permission
+    return None
+
+
+def is_permission_string(text: str) -> bool:
+    """The looser check of DELETE /permissions/{permission}."""
+    return bool(_FORMAT_RE.match(text))
