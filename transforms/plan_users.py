@@ -21,6 +21,7 @@ import polars as pl
 from transforms.org_state import Attribute, OrgState
 from transforms.plan_steps import RowPlan, Step
 from transforms.validation_cells import WantedOption, parse_attribute_cell, parse_teams
+from transforms.validation_rules import canonical_number
 
 SINGLE_VALUED = ("SINGLE_SELECT", "TEXT", "NUMBER")
 # sheet column -> (API field, how to compare/convert the sheet's text)
@@ -182,12 +183,12 @@ def _attribute_steps(
     mode: str,
 ) -> list[Step]:
     held = state.assignments.get(user_id, {}).get(attribute.attribute_id, {}) if user_id else {}
-    wanted_ids = {w.option_id for w in wanted if w.option_id is not None}
     single = attribute.type in SINGLE_VALUED
+    kept = {_held_match(attribute, option, held) for option in wanted} - {None}
     steps = []
     if mode == "sync" or (single and wanted):
         for option_id, value in sorted(held.items()):
-            if option_id not in wanted_ids:
+            if option_id not in kept:
                 params = {
                     "attribute_id": attribute.attribute_id,
                     "option_id": option_id,
@@ -195,7 +196,7 @@ def _attribute_steps(
                 }
                 steps.append(Step("unassign_option", params, f"unset {attribute.name}={value}"))
     for option in wanted:
-        if option.option_id is not None and option.option_id in held:
+        if _held_match(attribute, option, held) is not None:
             continue
         params = {
             "attribute_id": attribute.attribute_id,
@@ -204,3 +205,23 @@ def _attribute_steps(
         }
         steps.append(Step("assign_option", params, f"set {attribute.name}={option.value}"))
     return steps
+
+
+def _held_match(attribute: Attribute, option: WantedOption, held: dict[str, str]) -> str | None:
+    """The held option that already gives ``option``: the same id or, for TEXT/NUMBER, the same
+    value (the API multiplies such options, so a user may hold a twin of the one we pick)."""
+    if option.option_id in held:
+        return option.option_id
+    if attribute.type in ("TEXT", "NUMBER"):
+        for option_id, value in sorted(held.items()):
+            if _same_value(attribute, value, option.value):
+                return option_id
+    return None
+
+
+def _same_value(attribute: Attribute, held: str, wanted: str) -> bool:
+    if attribute.type == "NUMBER":
+        return canonical_number(held) is not None and canonical_number(held) == canonical_number(
+            wanted
+        )
+    return held.strip().casefold() == wanted.strip().casefold()

@@ -1,0 +1,82 @@
+"""The import journal: what was sent, row by row, so a killed run resumes with no duplicates.
+
+A JSON-lines file next to the receipt. The first line names the input (its sha256) and the
+mode; every step is written as ``start`` before it is sent and ``done`` after. Lines are flushed
+as they are written, so a SIGKILL loses at most the step in flight, and that step is found again
+by reading the org (the plan of the next run no longer contains it if it landed).
+
+The journal never holds a credential: only actions, row numbers and what a person reads.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RowHistory:
+    """What earlier runs did for one input row."""
+
+    done: list[str] = field(default_factory=list)
+    started: list[tuple[str, str]] = field(default_factory=list)
+    created: bool = False
+    user_id: int | None = None
+
+
+class Journal:
+    """Append-only, flushed per line; ``history`` is what it held when opened."""
+
+    def __init__(self, path: Path, file_sha256: str, mode: str) -> None:
+        self.path = path
+        self.history: dict[tuple[str, int], RowHistory] = {}
+        header = {"event": "run", "input_sha256": file_sha256, "mode": mode}
+        if path.exists() and self._same_input(file_sha256):
+            self._load()
+        elif path.exists():
+            path.replace(path.with_suffix(".previous.jsonl"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("a", encoding="utf-8")
+        self._write(header)
+
+    def _same_input(self, file_sha256: str) -> bool:
+        with self.path.open(encoding="utf-8") as handle:
+            first = handle.readline()
+        try:
+            return json.loads(first).get("input_sha256") == file_sha256
+        except json.JSONDecodeError:
+            return False
+
+    def _load(self) -> None:
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by a kill
+            if entry.get("event") not in ("start", "done"):
+                continue
+            row = self.history.setdefault((entry["sheet"], entry["row"]), RowHistory())
+            if entry.get("user_id") is not None:
+                row.user_id = entry["user_id"]
+            if entry["event"] == "start":
+                row.started.append((entry["action"], entry["summary"]))
+                continue
+            row.done.append(entry["summary"])
+            row.created = row.created or entry["action"] == "create_user"
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        self._file.write(json.dumps(entry, default=str) + "\n")
+        self._file.flush()
+
+    def started(self, sheet: str, row: int, action: str, summary: str) -> None:
+        self._write({"event": "start", "sheet": sheet, "row": row, "action": action,
+                     "summary": summary})  # fmt: skip
+
+    def done(self, sheet: str, row: int, action: str, summary: str, user_id: int | None) -> None:
+        self._write({"event": "done", "sheet": sheet, "row": row, "action": action,
+                     "summary": summary, "user_id": user_id})  # fmt: skip
+
+    def close(self) -> None:
+        self._file.close()

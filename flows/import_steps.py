@@ -1,0 +1,167 @@
+"""How each plan step is sent through calapi, and how to tell whether it already happened.
+
+Every action has a ``send`` (the write) and, for writes that are not naturally idempotent, a
+``landed`` check that reads the org back. The runner (``flows.import_apply``) calls ``landed``
+after an ambiguous outcome (a write that failed after it may have reached the server) or a
+conflict, so a step is never applied twice and never lost. PATCHes and PUTs are idempotent and
+simply re-sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from calapi import CalClient, NotFound
+from transforms.plan_steps import Step
+
+
+@dataclass
+class RunContext:
+    """What steps resolve at run time: user ids by e-mail and option ids by value."""
+
+    cal: CalClient
+    user_ids: dict[str, int] = field(default_factory=dict)
+    option_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def option_id(self, params: dict[str, Any]) -> str:
+        if params.get("option_id"):
+            return params["option_id"]
+        key = (params["attribute_id"], params["value"].casefold())
+        if key not in self.option_ids:
+            raise LookupError(f"option {params['value']!r} was not created (see prelude)")
+        return self.option_ids[key]
+
+
+class StepFailed(Exception):
+    """A step that cannot be done; the message is shown in the receipt (no secrets in it)."""
+
+
+async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
+    """Send one step; returns the user id when the step created the user."""
+    cal, p = ctx.cal, step.params
+    match step.action:
+        case "create_option":
+            option = await cal.create_attribute_option(
+                p["attribute_id"], value=p["value"], slug=slugify(p["value"])
+            )
+            ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
+        case "create_user":
+            return int((await cal.create_user(**p))["id"])
+        case "update_user":
+            await cal.update_user(_need(user_id), **p)
+        case "change_org_role":
+            await cal.update_membership(p["membership_id"], role=p["role"])
+        case "add_team_membership":
+            await cal.create_team_membership(
+                p["team_id"], userId=_need(user_id), role=p["role"], accepted=True
+            )
+        case "change_team_role":
+            await cal.update_team_membership(p["team_id"], p["membership_id"], role=p["role"])
+        case "remove_team_membership":
+            await cal.delete_team_membership(p["team_id"], p["membership_id"])
+        case "assign_option":
+            await cal.assign_attribute_option(
+                _need(user_id), p["attribute_id"], option_id=ctx.option_id(p)
+            )
+        case "unassign_option":
+            await cal.unassign_attribute_option(_need(user_id), p["option_id"])
+        case "create_ooo":
+            await cal.create_ooo(_need(user_id), **ooo_body(p, ctx))
+        case "create_role":
+            await _create_role(cal, p)
+        case "update_role":
+            await _update_role(cal, p)
+        case "add_role_permissions":
+            await cal.add_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
+        case "set_role_permissions":
+            await cal.set_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
+        case _:
+            raise StepFailed(f"unknown action {step.action}")
+    return None
+
+
+async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool, int | None]:
+    """Read the org back: has this step's effect already happened? (and the user id it made)"""
+    cal, p = ctx.cal, step.params
+    match step.action:
+        case "create_option":
+            for option in await cal.list_attribute_options(p["attribute_id"]):
+                if option["value"].casefold() == p["value"].casefold():
+                    ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
+                    return True, None
+            return False, None
+        case "create_user":
+            found = await cal.list_users(emails=[p["email"]])
+            match = [u for u in found if u["email"].lower() == p["email"].lower()]
+            return (True, int(match[0]["id"])) if match else (False, None)
+        case "add_team_membership":
+            members = await cal.list_team_memberships(p["team_id"])
+            return any(m["userId"] == user_id for m in members), None
+        case "remove_team_membership":
+            members = await cal.list_team_memberships(p["team_id"])
+            return all(m["id"] != p["membership_id"] for m in members), None
+        case "assign_option" | "unassign_option":
+            held = {str(o["id"]) for o in await cal.list_user_options(_need(user_id))}
+            option = ctx.option_id(p) if step.action == "assign_option" else p["option_id"]
+            return (option in held) == (step.action == "assign_option"), None
+        case "create_ooo":
+            entries = await cal.list_user_ooo(_need(user_id))
+            days = (p["start"][:10], p["end"][:10])
+            return any((e["start"][:10], e["end"][:10]) == days for e in entries), None
+        case "create_role":
+            return await _role_exists(cal, p), None
+    return False, None  # PATCH/PUT: idempotent, sending again is the reconciliation
+
+
+async def _create_role(cal: CalClient, p: dict[str, Any]) -> None:
+    body = {k: p[k] for k in ("name", "description", "color", "permissions") if p.get(k)}
+    if p["team_id"] is None:
+        await cal.create_org_role(**body)
+    else:
+        await cal.create_team_role(p["team_id"], **body)
+
+
+async def _update_role(cal: CalClient, p: dict[str, Any]) -> None:
+    body = {k: p[k] for k in ("description", "color") if p.get(k)}
+    if p["team_id"] is None:
+        await cal.update_org_role(p["role_id"], **body)
+    else:
+        await cal.update_team_role(p["team_id"], p["role_id"], **body)
+
+
+async def _role_exists(cal: CalClient, p: dict[str, Any]) -> bool:
+    try:
+        roles = (
+            await cal.list_org_roles()
+            if p["team_id"] is None
+            else await cal.list_team_roles(p["team_id"])
+        )
+    except NotFound:
+        return False
+    return any(r["name"].casefold() == p["name"].casefold() for r in roles)
+
+
+def ooo_body(p: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    """The OOO create body; the coverer's id is looked up by e-mail (they may be new)."""
+    body = {"start": p["start"], "end": p["end"], "reason": p["reason"]}
+    if p.get("notes"):
+        body["notes"] = p["notes"]
+    if p.get("covering_email"):
+        coverer = ctx.user_ids.get(p["covering_email"])
+        if coverer is None:
+            raise StepFailed(f"covering person {p['covering_email']} is not in the organization")
+        body["toUserId"] = coverer
+    return body
+
+
+def slugify(value: str) -> str:
+    """An option slug like the API's own (lower case, dashes)."""
+    slug = "".join(c if c.isalnum() else "-" for c in value.strip().lower())
+    return "-".join(part for part in slug.split("-") if part) or "option"
+
+
+def _need(user_id: int | None) -> int:
+    if user_id is None:
+        raise StepFailed("the user does not exist (its creation failed)")
+    return user_id
