@@ -125,6 +125,7 @@ async def _serve(options: SandboxOptions) -> int:
         access_log=False,
         lifespan="off",
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=2,  # a hanging (fault) request must not hold the exit
     )
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
