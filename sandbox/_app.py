@@ -1,8 +1,8 @@
 """The ASGI application: routing and the request pipeline.
 
-Pipeline for ``/v2/...`` (the order of the real API's global guard, then the route):
-throttler (401 for an unknown ``cal_`` key, 429 when blocked, rate-limit headers on every
-response) -> faults -> route -> handler (auth, role guards, validation, work) -> envelope.
+Pipeline for ``/v2/...``: route match (unknown paths are Nest's router 404, before any guard)
+-> throttler (401 for an unknown ``cal_`` key, 429 when blocked, rate-limit headers on every
+response) -> faults -> handler (auth, role guards, validation, work) -> envelope.
 ``/_sandbox/...`` admin routes skip the throttler and the faults and need no credentials.
 """
 
@@ -143,7 +143,13 @@ class SandboxApp:
         await _send_json(send, status, payload, extra)
 
     async def _throttle_and_route(self, req: Request, send: Callable) -> tuple[int, object, list]:
+        """Unmatched paths are Nest's router 404: no guard (so no throttler) runs for them."""
         rt = self.runtime
+        found = self.router.match(req.method, req.path)
+        if found is None:
+            error = HttpError(404, f"Cannot {req.method} {req.path}")
+            return 404, error_body(error, req.full_path), []
+        handler, req.params = found
         authorization = req.headers.get("authorization")
         if authorization:
             token = authorization.replace("Bearer ", "", 1)
@@ -159,10 +165,10 @@ class SandboxApp:
         if verdict.blocked:
             error = ApiError(429, "ThrottlerException", THROTTLED, THROTTLED)
             return 429, error_body(error, req.full_path), extra
-        status, payload = await self._faulted(req, send)
+        status, payload = await self._faulted(req, handler, send)
         return status, payload, extra
 
-    async def _faulted(self, req: Request, send: Callable) -> tuple[int, object]:
+    async def _faulted(self, req: Request, handler: Handler, send: Callable) -> tuple[int, object]:
         rt = self.runtime
         draw = rt.faults.draw(req.method)
         if draw.delay:
@@ -176,11 +182,6 @@ class SandboxApp:
             await asyncio.sleep(rt.faults.spec.hang_seconds)
         if draw.kind in ("reset", "hang"):
             await _drop_connection(send)
-        found = self.router.match(req.method, req.path)
-        if found is None:
-            error = HttpError(404, f"Cannot {req.method} {req.path}")
-            return 404, error_body(error, req.full_path)
-        handler, req.params = found
         req.reorder_seed = draw.reorder_seed
         status, payload = _run_handler(handler, req)
         if draw.kind == "ambiguous":

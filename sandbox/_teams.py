@@ -154,7 +154,9 @@ def update_team(req: Request) -> Reply:
 def delete_team(req: Request) -> Reply:
     _, team_id = req.team(team_admin=False)
     row = _team_row(req.conn, team_id)
-    req.conn.execute("DELETE FROM teams WHERE id = ?", (team_id,))
+    with Transaction(req.conn) as conn:
+        conn.execute("DELETE FROM roles WHERE team_id = ?", (team_id,))
+        conn.execute("DELETE FROM teams WHERE id = ?", (team_id,))
     return ok(team_out(row))
 
 
