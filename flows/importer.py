@@ -56,9 +56,11 @@ def output_paths(file: Path, receipt: str | None) -> dict[str, Path]:
     """Receipt next to the input unless given; plan and journal next to the receipt."""
     receipt_path = Path(receipt) if receipt else file.with_name(f"{file.stem}.receipt.csv")
     stem = receipt_path.with_suffix("")
+    if file.resolve() in {receipt_path.resolve(), receipt_path.with_suffix(".xlsx").resolve()}:
+        raise ValueError(f"the receipt would overwrite the input {file.name}; choose --receipt")
     return {
         "receipt": receipt_path,
-        "receipt_xlsx": stem.with_suffix(".xlsx"),
+        "receipt_xlsx": receipt_path.with_suffix(".xlsx"),
         "plan": stem.with_name(f"{stem.name}.plan.csv"),
         "journal": stem.with_name(f"{stem.name}.journal.jsonl"),
         "errors": file.with_name(f"{file.stem}.errors.csv"),
@@ -110,14 +112,21 @@ async def import_file(
     kind: str | None = None,
     skip_invalid: bool = False,
     create_missing_options: bool = False,
+    rate_limit: int | None = None,
+    rate_window: float | None = None,
 ) -> dict:
-    """Import one CSV or Excel file; returns an ImportOutcome as a dict (see module doc)."""
+    """Import one CSV or Excel file; returns an ImportOutcome as a dict (see module doc).
+
+    ``rate_limit``/``rate_window`` override CAL_RATE_LIMIT and the 60 s window (for a sandbox
+    started with a compressed limit); credentials only ever come from the environment.
+    """
     if mode not in MODES:
         raise ValueError(f"--mode must be add or sync, not {mode!r}")
     logger = get_run_logger()
     path = Path(file)
     paths = output_paths(path, receipt)
-    settings = load_settings(org_id)
+    limits = {"rate_limit": rate_limit, "rate_window": rate_window}
+    settings = load_settings(org_id, **{k: v for k, v in limits.items() if v is not None})
     async with CalClient(settings) as cal:
         await cal.resolve_org_id()
         state = await read_current_state(cal, sniff_kinds(path, kind))

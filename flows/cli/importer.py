@@ -46,6 +46,12 @@ def import_command(
     create_missing_options: bool = typer.Option(
         False, "--create-missing-options", help="Create select options the org does not have."
     ),
+    rate_limit: int | None = typer.Option(
+        None, "--rate-limit", help="Requests per window (default: CAL_RATE_LIMIT, else the API's)."
+    ),
+    rate_window: float | None = typer.Option(
+        None, "--rate-window", help="Rate-limit window in seconds (default 60; for a sandbox)."
+    ),
 ) -> None:
     """Import users, out-of-office entries or custom roles from a CSV or Excel file."""
     from flows.importer import import_file
@@ -55,7 +61,8 @@ def import_command(
         err.print(f"calbulk import: --mode is add or sync; --kind is one of {', '.join(KINDS)}")
         raise typer.Exit(ExitCode.BAD_INPUT)
     try:
-        load_settings(org_id)
+        limits = {"rate_limit": rate_limit, "rate_window": rate_window}
+        load_settings(org_id, **{k: v for k, v in limits.items() if v is not None})
         outcome = asyncio.run(
             import_file(
                 file=str(file),
@@ -66,6 +73,8 @@ def import_command(
                 kind=kind,
                 skip_invalid=skip_invalid,
                 create_missing_options=create_missing_options,
+                rate_limit=rate_limit,
+                rate_window=rate_window,
             )
         )
     except (AuthError, Forbidden, ConfigError) as error:

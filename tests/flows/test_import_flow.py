@@ -1,0 +1,105 @@
+"""The import flow against a real sandbox process: land, re-run, refuse bad input, dry run."""
+
+from __future__ import annotations
+
+import asyncio
+
+import polars as pl
+import pytest
+from import_oracle import mismatches, raw_user_emails, read_org
+
+from flows.importer import import_file
+from transforms.import_example import onboarding_frames, write_onboarding_workbook
+
+
+@pytest.fixture
+def org(start_sandbox, monkeypatch, prefect_harness):
+    box = start_sandbox(seed_users=8, seed=11, rate_limit=100000)
+    monkeypatch.setenv("CAL_API_URL", box.base_url)
+    monkeypatch.setenv("CAL_API_KEY", box.api_key)
+    monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
+    monkeypatch.delenv("CAL_RATE_LIMIT", raising=False)
+    return box
+
+
+def run(path, **options) -> dict:
+    return asyncio.run(import_file(file=str(path), **options))
+
+
+def test_workbook_lands_then_rerun_plans_nothing(org, tmp_path):
+    frames = onboarding_frames(read_org(org), 12, seed=1)
+    path = write_onboarding_workbook(tmp_path / "hires.xlsx", frames)
+
+    first = run(path)
+
+    assert first["exit_code"] == 0, first
+    assert first["counts"]["created"] == 12 and first["counts"]["failed"] == 0
+    assert mismatches(read_org(org), frames["users"], frames["ooo"]) == []
+    receipt = pl.read_csv(first["receipt"])
+    assert receipt.height == 12 + frames["ooo"].height
+    assert (tmp_path / "hires.receipt.xlsx").exists()
+
+    second = run(path)
+
+    assert second["exit_code"] == 0
+    plan = pl.read_csv(second["plan"])
+    assert set(plan["action"]) == {"none"}
+    emails = raw_user_emails(org)
+    assert len(emails) == len(set(emails))
+
+
+def test_invalid_file_sends_nothing_and_writes_errors_next_to_it(org, tmp_path):
+    before = raw_user_emails(org)
+    path = tmp_path / "bad.csv"
+    path.write_text("email,org role\nok@example.com,MEMBER\nbad-address,KING\n")
+
+    outcome = run(path)
+
+    assert outcome["exit_code"] == 2
+    errors = pl.read_csv(tmp_path / "bad.errors.csv")
+    assert set(errors["row"].to_list()) == {3}
+    assert set(errors["column"].to_list()) == {"email", "org role"}
+    assert raw_user_emails(org) == before
+
+
+def test_skip_invalid_sends_the_valid_rows_and_reports_the_rest(org, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("email,time zone\nok@example.com,Europe/Rome\nko@example.com,Mars/Base\n")
+
+    outcome = run(path, skip_invalid=True)
+
+    assert outcome["exit_code"] == 0
+    receipt = pl.read_csv(outcome["receipt"]).select("row", "email", "outcome")
+    assert receipt.rows() == [(2, "ok@example.com", "created"), (3, "ko@example.com", "skipped")]
+    assert "ok@example.com" in raw_user_emails(org)
+    assert "ko@example.com" not in raw_user_emails(org)
+
+
+def test_dry_run_writes_the_plan_and_sends_nothing(org, tmp_path):
+    before = raw_user_emails(org)
+    path = tmp_path / "plan-me.csv"
+    path.write_text("email,teams\nfresh@example.com,\n")
+
+    outcome = run(path, dry_run=True, receipt=str(tmp_path / "out" / "r.csv"))
+
+    assert outcome["exit_code"] == 0 and outcome["receipt"] is None
+    plan = pl.read_csv(tmp_path / "out" / "r.plan.csv")
+    assert plan["action"].to_list() == ["create_user"]
+    assert raw_user_emails(org) == before
+
+
+def test_sync_removes_what_the_file_no_longer_lists(org, tmp_path):
+    path = tmp_path / "one.csv"
+    state = read_org(org)
+    teams = sorted({t["name"] for t in state.teams_by_name.values()})[:2]
+    path.write_text(f"email,teams\nsync@example.com,{teams[0]}; {teams[1]}\n")
+    assert run(path)["exit_code"] == 0
+    path.write_text(f"email,teams\nsync@example.com,{teams[1]}\n")
+
+    assert run(path, mode="add")["exit_code"] == 0
+    uid = read_org(org).user("sync@example.com")["user_id"]
+    assert len(read_org(org).team_memberships[uid]) == 2
+    assert run(path, mode="sync")["exit_code"] == 0
+    after = read_org(org)
+    assert set(after.team_memberships[uid]) == {after.team(teams[1])["team_id"]}
+    assert after.user("sync@example.com") is not None
