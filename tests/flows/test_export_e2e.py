@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -161,3 +162,19 @@ async def test_api_failure_mid_export_leaves_no_folder(
         await export_org(out=str(tmp_path), only="users")
     org_folder = tmp_path / str(box.org_id)
     assert not org_folder.exists() or not any(org_folder.iterdir())
+
+
+async def test_exported_users_sheet_imports_with_zero_changes(
+    prefect_harness, start_sandbox, use_sandbox, tmp_path
+):
+    from flows.importer import import_file
+
+    box = start_sandbox(seed_users=40, seed=6, rate_limit=100000)
+    use_sandbox(box)
+    folder = Path(await export_org(out=str(tmp_path / "out"), format="xlsx"))
+    workbook = tmp_path / "people.xlsx"  # a copy: the import writes its reports next to it
+    shutil.copyfile(folder / "snapshot.xlsx", workbook)
+    outcome = await import_file(file=str(workbook), dry_run=True)
+    plan = pl.read_csv(outcome["plan"], infer_schema=False).filter(pl.col("sheet") == "users")
+    assert plan.height == 43  # 40 seeded users + owner, admin and member key holders
+    assert plan["action"].unique().to_list() == ["none"], plan.filter(pl.col("action") != "none")
