@@ -188,7 +188,11 @@ class CalClient(OrganizationEndpoints):
             sent_at = await self._limiter.acquire()
             request = self._http.build_request(method, path, params=params, json=json)
             self._stats.bytes_out += len(request.content) + len(str(request.url))
-            response = await self._http.send(request)
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError:
+                self._limiter.on_no_response()
+                raise
             budget = ServerBudget.from_headers(response.headers)
             now = self._limiter.clock.now()
             if response.status_code == 429:

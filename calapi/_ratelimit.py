@@ -166,6 +166,13 @@ class RateLimiter:
         else:
             self._set_cap(now, window_end, allowed, probe=False)
 
+    def on_no_response(self) -> None:
+        """A send ended without a response (reset, timeout): nothing to learn from it, so a
+        probe in flight must not keep everyone waiting for a whole window."""
+        if self._cap_is_probe:
+            self._clear_cap()
+            self._news.set()
+
     def on_rate_limited(self, budget: ServerBudget, *, now: float) -> None:
         """A 429: nothing is sent until the block ends (reset header, else one window)."""
         self._news.set()

@@ -145,3 +145,11 @@ async def test_a_waiting_sender_wakes_as_soon_as_the_probe_is_answered():
     limiter.observe(ServerBudget(20, 19, 2), now=limiter.clock.now(), sent_at=first)
     second = await asyncio.wait_for(waiter, timeout=1.0)  # not a whole window later
     assert second - first < 1.0
+
+
+def test_a_probe_that_gets_no_response_does_not_hold_everyone_for_a_window():
+    limiter = RateLimiter(20, 2.0, margin=0.05, pad=0.0, clock=FakeClock(0.0))
+    assert limiter.try_acquire(0.0) == 0.0
+    assert limiter.try_acquire(0.0) > 0
+    limiter.on_no_response()  # the probe died on a reset: fall back to the sliding log
+    assert limiter.try_acquire(0.0) == 0.0

@@ -1,0 +1,100 @@
+"""Typed calls against the sandbox: each write returns the record, and reads see it."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from calapi import Conflict, InvalidRequest, NotFound
+
+
+@pytest.fixture
+async def cal(shared_sandbox, make_client):
+    return make_client(shared_sandbox)
+
+
+async def test_lists_return_records_that_load_into_polars(cal):
+    users = await cal.list_users()
+    memberships = await cal.list_memberships()
+    assert len(users) >= 30
+    frame = pl.DataFrame(users)
+    assert {"id", "email", "timeZone"} <= set(frame.columns)
+    assert {m["userId"] for m in memberships} >= {u["id"] for u in users}
+    assert all(isinstance(m["attributes"], list) for m in memberships)
+
+
+async def test_user_filters_pass_through(cal):
+    users = await cal.list_users()
+    picked = [u["email"] for u in users[:3]]
+    assert sorted(u["email"] for u in await cal.list_users(emails=picked)) == sorted(picked)
+
+
+async def test_user_lifecycle_and_errors(cal):
+    user = await cal.create_user(email="lifecycle@example.com", timeZone="Europe/Paris")
+    assert user["email"] == "lifecycle@example.com"
+    with pytest.raises(Conflict) as dup:
+        await cal.create_user(email="lifecycle@example.com")
+    assert dup.value.status == 409 and dup.value.path.endswith("/users")
+    with pytest.raises(InvalidRequest) as bad:
+        await cal.create_user(email="not-an-email")
+    assert bad.value.status == 400 and bad.value.code
+    updated = await cal.update_user(user["id"], bio="hello")
+    assert updated["bio"] == "hello"
+    deleted = await cal.delete_user(user["id"])
+    assert deleted["id"] == user["id"]
+    assert await cal.list_users(emails=["lifecycle@example.com"]) == []
+
+
+async def test_attribute_option_assignment_round_trip(cal):
+    attribute = await cal.create_attribute(
+        name="Calapi Floor",
+        slug="calapi-floor",
+        type="SINGLE_SELECT",
+        options=[{"value": "One", "slug": "one"}],
+    )
+    options = await cal.list_attribute_options(attribute["id"])
+    assert [o["value"] for o in options] == ["One"]
+    extra = await cal.create_attribute_option(attribute["id"], value="Two", slug="two")
+    user = (await cal.list_users())[0]
+    assigned = await cal.assign_attribute_option(user["id"], attribute["id"], option_id=extra["id"])
+    assert assigned["attributeOptionId"] == extra["id"]
+    assert extra["id"] in {o["id"] for o in await cal.list_user_options(user["id"])}
+    holders = await cal.list_assigned_options(attribute["id"])
+    assert any(user["id"] in o["assignedUserIds"] for o in holders)
+    await cal.unassign_attribute_option(user["id"], extra["id"])
+    await cal.delete_attribute(attribute["id"])
+    with pytest.raises(NotFound):
+        await cal.delete_attribute(attribute["id"])
+
+
+async def test_teams_memberships_and_ooo(cal):
+    team = await cal.create_team(name="Calapi Team")
+    users = await cal.list_users()
+    already = {m["userId"] for m in await cal.list_team_memberships(team["id"])}  # the creator
+    newcomer = next(u for u in users if u["id"] not in already)
+    member = await cal.create_team_membership(team["id"], userId=newcomer["id"], role="ADMIN")
+    assert member["teamId"] == team["id"] and member["role"] == "ADMIN"
+    listed = {m["id"] for m in await cal.list_team_memberships(team["id"])}
+    assert member["id"] in listed and len(listed) == len(already) + 1
+    assert team["id"] in {t["id"] for t in await cal.list_teams()}
+    entry = await cal.create_ooo(
+        users[1]["id"], start="2032-03-01T10:00:00Z", end="2032-03-02T10:00:00Z", reason="travel"
+    )
+    assert entry["start"].startswith("2032-03-01T00:00:00")
+    assert entry["id"] in {e["id"] for e in await cal.list_user_ooo(users[1]["id"])}
+    assert entry["id"] in {e["id"] for e in await cal.list_org_ooo(email=users[1]["email"])}
+    await cal.delete_ooo(users[1]["id"], entry["id"])
+    await cal.delete_team_membership(team["id"], member["id"])
+    await cal.delete_team(team["id"])
+
+
+async def test_roles_and_permissions(cal):
+    role = await cal.create_org_role(name="Calapi Auditor", permissions=["booking.read"])
+    assert role["permissions"] == ["booking.read"]
+    added = await cal.add_role_permissions(role["id"], ["insights.read"])
+    assert sorted(added) == ["booking.read", "insights.read"]
+    assert await cal.set_role_permissions(role["id"], ["role.read"]) == ["role.read"]
+    await cal.remove_role_permissions(role["id"], "role.read")
+    assert await cal.list_role_permissions(role["id"]) == []
+    assert role["id"] in {r["id"] for r in await cal.list_org_roles()}
+    await cal.delete_org_role(role["id"])

@@ -1,0 +1,95 @@
+"""Must show: the client never trips the sandbox's rate limit, alone or on a shared key.
+
+The sandbox runs a compressed window (20 requests per 2 s, block 2 s) with the real
+fixed-window-then-block semantics; the client is told the same limit and window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from tests.calapi.conftest import sandbox_stats
+
+LIMIT, WINDOW = 20, 2
+
+
+@pytest.fixture
+def limited_box(start_sandbox):
+    return start_sandbox(seed_users=5, seed=3, rate_limit=LIMIT, rate_window=WINDOW)
+
+
+async def test_four_times_the_limit_queued_at_once_gives_no_429_and_uses_the_budget(
+    limited_box, make_client
+):
+    cal = make_client(limited_box, rate_limit=LIMIT, rate_window=WINDOW)
+    n = 4 * LIMIT
+    started = time.monotonic()
+    results = await asyncio.gather(*(cal.list_attributes() for _ in range(n)))
+    elapsed = time.monotonic() - started
+
+    assert all(r == results[0] for r in results) and results[0]
+    stats = cal.stats
+    assert stats.rate_limited == 0
+    assert stats.requests.total() == n
+    assert sandbox_stats(limited_box)["rate_limited"] == 0
+    achieved = n / elapsed  # requests per second, start to last answer
+    assert achieved >= 0.9 * LIMIT / WINDOW, f"{achieved:.2f} req/s"
+
+
+def spend(box, count: int) -> list[int]:
+    """Another tool using the same key: ``count`` requests, their statuses."""
+    headers = {"Authorization": f"Bearer {box.api_key}"}
+    url = f"{box.base_url}/v2/organizations/{box.org_id}/attributes"
+    with httpx.Client(headers=headers, timeout=10) as other:
+        return [other.get(url).status_code for _ in range(count)]
+
+
+async def test_budget_spent_by_another_tool_is_respected(limited_box, make_client):
+    assert spend(limited_box, 12) == [200] * 12  # 8 of 20 left in the server's window
+    cal = make_client(limited_box, rate_limit=LIMIT, rate_window=WINDOW)
+    results = await asyncio.gather(*(cal.list_attributes() for _ in range(40)))
+    assert len(results) == 40
+    assert cal.stats.rate_limited == 0  # the probe read the server's budget first
+    assert cal.stats.shared_key_detections >= 1
+    assert sandbox_stats(limited_box)["rate_limited"] == 0
+
+
+@pytest.mark.slow
+async def test_steady_traffic_from_another_tool_costs_few_429s_and_no_failures(
+    limited_box, make_client
+):
+    cal = make_client(limited_box, rate_limit=LIMIT, rate_window=WINDOW)
+    stop = asyncio.Event()
+
+    async def other_tool() -> None:  # ~5 requests per window on the same key
+        headers = {"Authorization": f"Bearer {limited_box.api_key}"}
+        url = f"{limited_box.base_url}/v2/organizations/{limited_box.org_id}/attributes"
+        async with httpx.AsyncClient(headers=headers, timeout=10) as other:
+            while not stop.is_set():
+                await other.get(url)
+                await asyncio.sleep(WINDOW / 5)
+
+    background = asyncio.create_task(other_tool())
+    try:
+        results = await asyncio.gather(*(cal.list_attributes() for _ in range(60)))
+    finally:
+        stop.set()
+        await background
+    assert len(results) == 60  # every request eventually succeeded
+    assert cal.stats.rate_limited <= 3, cal.stats.summary()
+
+
+async def test_a_blocked_key_is_waited_out_and_the_429_counted(limited_box, make_client):
+    statuses = spend(limited_box, LIMIT + 1)  # another tool crosses the limit: key blocked
+    assert statuses[-1] == 429
+    cal = make_client(limited_box, rate_limit=LIMIT, rate_window=WINDOW)
+    attributes = await cal.list_attributes()
+    assert attributes
+    stats = cal.stats
+    assert stats.rate_limited >= 1 and stats.retries >= 1
+    assert stats.requests[("GET", "/v2/organizations/{orgId}/attributes", 429)] >= 1
+    assert stats.requests[("GET", "/v2/organizations/{orgId}/attributes", 200)] == 1
