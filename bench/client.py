@@ -1,0 +1,122 @@
+"""Benchmark calapi against the sandbox: raw throughput, and utilisation under a limit.
+
+    .venv/bin/python bench/client.py [--requests 2000] [--limit 60] [--window 3]
+
+Starts two sandbox processes on loopback (``python -m sandbox serve``), then prints
+1. requests/second calapi achieves with no effective limit (the client's own overhead
+   plus the sandbox's; the sandbox is not the client's bottleneck, see bench/sandbox.py);
+2. with a compressed limit (``--limit`` requests per ``--window`` seconds, the real
+   fixed-window-then-block semantics), the achieved rate as a fraction of the limit,
+   and how many 429s the client and the sandbox saw (the target is zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from calapi import CalClient, Settings  # noqa: E402
+
+
+@contextmanager
+def sandbox(workdir: Path, *, limit: int, window: float, seed_users: int = 20):
+    """A sandbox process; yields its info document (base_url, org_id, api_keys)."""
+    info_file = workdir / "info.json"
+    args = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0"]
+    args += ["--db", str(workdir / "sandbox.db"), "--info-file", str(info_file)]
+    args += ["--seed-users", str(seed_users), "--seed", "1"]
+    args += ["--rate-limit", str(limit), "--rate-window", str(window)]
+    with open(workdir / "sandbox.log", "wb") as log:
+        proc = subprocess.Popen(args, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not info_file.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((workdir / "sandbox.log").read_text())
+            time.sleep(0.05)
+        yield json.loads(info_file.read_text())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def settings_for(info: dict, limit: int, window: float) -> Settings:
+    return Settings(
+        api_url=info["base_url"],
+        api_key=info["api_keys"]["owner"],
+        org_id=int(info["org_id"]),
+        rate_limit=limit,
+        rate_window=window,
+    )
+
+
+async def run_requests(settings: Settings, n: int) -> tuple[float, CalClient]:
+    """``n`` one-page list calls queued at once; returns (elapsed seconds, client)."""
+    cal = CalClient(settings)
+    try:
+        started = time.monotonic()
+        await asyncio.gather(*(cal.list_attributes() for _ in range(n)))
+        return time.monotonic() - started, cal
+    finally:
+        await cal.aclose()
+
+
+def server_429s(info: dict) -> int:
+    return httpx.get(f"{info['base_url']}/_sandbox/stats", timeout=10).json()["rate_limited"]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests, unlimited run")
+    parser.add_argument("--limit", type=int, default=60, help="sandbox limit per window")
+    parser.add_argument("--window", type=float, default=3.0, help="sandbox window seconds")
+    parser.add_argument("--factor", type=int, default=4, help="queued = factor * limit")
+    opts = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        unlimited_dir, limited_dir = Path(tmp, "unlimited"), Path(tmp, "limited")
+        unlimited_dir.mkdir()
+        limited_dir.mkdir()
+        huge = 100_000_000
+        with sandbox(unlimited_dir, limit=huge, window=60) as info:
+            elapsed, cal = await run_requests(settings_for(info, huge, 60), opts.requests)
+            print(
+                f"no limit: {opts.requests} requests in {elapsed:.2f}s = "
+                f"{opts.requests / elapsed:.0f} req/s "
+                f"(max_in_flight {cal.settings.max_in_flight})"
+            )
+
+        n = opts.factor * opts.limit
+        with sandbox(limited_dir, limit=opts.limit, window=opts.window) as info:
+            settings = settings_for(info, opts.limit, opts.window)
+            elapsed, cal = await run_requests(settings, n)
+            rate = n / elapsed
+            allowed = opts.limit / opts.window
+            stats = cal.stats
+            print(
+                f"limit {opts.limit}/{opts.window:g}s: {n} requests queued at once, "
+                f"done in {elapsed:.2f}s = {rate:.2f} req/s, "
+                f"utilisation {rate / allowed:.0%} of the limit "
+                f"(budget {cal.limiter.budget}/{opts.window:g}s after the 5% margin)"
+            )
+            print(
+                f"  429s seen by the client: {stats.rate_limited}, "
+                f"by the sandbox: {server_429s(info)}; "
+                f"waited on the limiter {stats.limiter_wait_seconds:.1f}s"
+            )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
