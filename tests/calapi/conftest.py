@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from calapi import CalClient, Settings
+from tests.conftest import launch_sandbox
 
 
 def settings_for(box, **overrides: object) -> Settings:
@@ -23,6 +24,17 @@ def settings_for(box, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def writable_sandbox(tmp_path_factory: pytest.TempPathFactory):
+    """A seeded sandbox of this test module's own, for tests that write (the session-wide
+    ``shared_sandbox`` stays read-only for everyone else)."""
+    box = launch_sandbox(
+        tmp_path_factory.mktemp("calapi-sandbox"), seed_users=30, seed=7, rate_limit=100000
+    )
+    yield box
+    box.stop()
 
 
 @pytest.fixture

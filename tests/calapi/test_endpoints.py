@@ -9,8 +9,8 @@ from calapi import Conflict, InvalidRequest, NotFound
 
 
 @pytest.fixture
-async def cal(shared_sandbox, make_client):
-    return make_client(shared_sandbox)
+async def cal(writable_sandbox, make_client):
+    return make_client(writable_sandbox)
 
 
 async def test_lists_return_records_that_load_into_polars(cal):
@@ -98,3 +98,64 @@ async def test_roles_and_permissions(cal):
     assert await cal.list_role_permissions(role["id"]) == []
     assert role["id"] in {r["id"] for r in await cal.list_org_roles()}
     await cal.delete_org_role(role["id"])
+
+
+async def test_team_roles_and_webhooks(cal):
+    team = await cal.create_team(name="Calapi Roles Team")
+    role = await cal.create_team_role(team["id"], name="Calapi Lead", permissions=["team.read"])
+    assert role["id"] in {r["id"] for r in await cal.list_team_roles(team["id"])}
+    perms = await cal.add_role_permissions(role["id"], ["booking.read"], team_id=team["id"])
+    assert sorted(perms) == ["booking.read", "team.read"]
+    await cal.remove_role_permissions(role["id"], ["booking.read", "team.read"], team_id=team["id"])
+    assert await cal.list_role_permissions(role["id"], team_id=team["id"]) == []
+    renamed = await cal.update_team_role(team["id"], role["id"], name="Calapi Lead 2")
+    assert renamed["name"] == "Calapi Lead 2"
+    await cal.delete_team_role(team["id"], role["id"])
+
+    hook = await cal.create_webhook(
+        subscriberUrl="https://example.com/hook", triggers=["BOOKING_CREATED"], active=True
+    )
+    assert hook["id"] in {w["id"] for w in await cal.list_webhooks()}
+    assert (await cal.update_webhook(hook["id"], active=False))["active"] is False
+    await cal.delete_webhook(hook["id"])
+
+
+async def test_org_membership_update_and_delete_keeps_the_account(cal):
+    user = await cal.create_user(email="member-only@example.com")
+    membership = next(m for m in await cal.list_memberships() if m["userId"] == user["id"])
+    assert (await cal.get_membership(membership["id"]))["userId"] == user["id"]
+    promoted = await cal.update_membership(membership["id"], role="ADMIN")
+    assert promoted["role"] == "ADMIN"
+    await cal.delete_membership(membership["id"])
+    assert user["id"] not in {m["userId"] for m in await cal.list_memberships()}
+
+
+async def test_me_checks_the_credential_and_finds_the_org(shared_sandbox):
+    from calapi import AuthError, CalClient
+    from tests.calapi.conftest import settings_for
+
+    async with CalClient(settings_for(shared_sandbox, org_id=None)) as cal:
+        me = await cal.me()
+        assert me["email"]
+        assert await cal.resolve_org_id() == shared_sandbox.org_id
+        assert cal.org_id == shared_sandbox.org_id
+    async with CalClient(settings_for(shared_sandbox, api_key="cal_not_a_real_key")) as bad:
+        with pytest.raises(AuthError) as refused:
+            await bad.me()
+        assert refused.value.status == 401 and refused.value.path == "/v2/me"
+
+
+async def test_oauth_client_credentials_work(shared_sandbox):
+    from calapi import CalClient
+    from tests.calapi.conftest import settings_for
+
+    oauth = shared_sandbox.oauth_client
+    settings = settings_for(
+        shared_sandbox,
+        api_key=None,
+        client_id=oauth["client_id"],
+        secret_key=oauth["secret_key"],
+    )
+    assert settings.credential_kind == "oauth_client"
+    async with CalClient(settings) as cal:
+        assert await cal.list_attributes()
