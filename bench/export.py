@@ -54,8 +54,10 @@ def start_sandbox(workdir: Path, users: int, rate_limit: int) -> tuple[subproces
     return proc, json.loads(info_file.read_text())
 
 
-def sandbox_requests(info: dict) -> int:
-    return httpx.get(f"{info['base_url']}/_sandbox/stats", timeout=10).json()["requests"]
+def sandbox_counts(info: dict) -> tuple[int, int]:
+    """(requests, 429 answers) the sandbox has seen on /v2 so far."""
+    stats = httpx.get(f"{info['base_url']}/_sandbox/stats", timeout=10).json()
+    return stats["requests"], stats["rate_limited"]
 
 
 def run_calbulk(info: dict, key: str, out: Path, rate_limit: int) -> int:
@@ -173,7 +175,7 @@ def run_dlt(info: dict, headers: dict, out: Path) -> int:
 
 
 def measure(name: str, info: dict, run) -> dict:
-    before = sandbox_requests(info)
+    before = sandbox_counts(info)
     started = time.perf_counter()
     try:
         rows = run()
@@ -181,7 +183,9 @@ def measure(name: str, info: dict, run) -> dict:
         rows = f"FAILED: {type(error).__name__} {str(error).splitlines()[0][:60]}"
     wall = getattr(run_calbulk, "wall", None) if name == "calbulk" else None
     wall = wall or time.perf_counter() - started
-    return {"name": name, "wall": wall, "requests": sandbox_requests(info) - before, "rows": rows}
+    after = sandbox_counts(info)
+    return {"name": name, "wall": wall, "requests": after[0] - before[0],
+            "429s": after[1] - before[1], "rows": rows}  # fmt: skip
 
 
 def main() -> None:
@@ -208,13 +212,15 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    print(f"\n{'contender':<14}{'wall s':>9}{'requests':>10}{'rows':>9}")
+    print(f"\n{'contender':<14}{'wall s':>9}{'requests':>10}{'429s':>6}  rows")
     for r in results:
-        print(f"{r['name']:<14}{r['wall']:>9.2f}{r['requests']:>10}{r['rows']!s:>9}")
+        print(f"{r['name']:<14}{r['wall']:>9.2f}{r['requests']:>10}{r['429s']:>6}  {r['rows']}")
     print(f"\ncalbulk: {getattr(run_calbulk, 'phases', '')}")
     print(
         "calbulk wall time excludes the Prefect server start-up; rows count every table "
-        "each contender wrote (calbulk also splits assignments and permissions out)."
+        "each contender wrote (calbulk also splits assignments and permissions out).\n"
+        "Credentials: calbulk the owner API key, naive the admin API key, dlt the OAuth "
+        "client (the sandbox gives OAuth clients 500/120 of the API-key limit)."
     )
     shutil.rmtree(work, ignore_errors=True)
 
