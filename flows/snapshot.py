@@ -34,6 +34,7 @@ DEFAULT_FORMATS = ("parquet", "csv")
 WORKBOOK_NAME = "snapshot.xlsx"
 MANIFEST_NAME = "manifest.json"
 INCOMPLETE_PREFIX = ".incomplete-"
+CSV_DATETIME = "%Y-%m-%dT%H:%M:%S%.3fZ"  # every datetime column is UTC
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -92,7 +93,7 @@ def _write_table(folder: Path, table: str, data: pl.DataFrame, formats: Sequence
         data.write_parquet(folder / f"{table}.parquet", compression="zstd")
         files["parquet"] = _file_entry(folder, f"{table}.parquet")
     if "csv" in formats:
-        csv_ready(data).write_csv(folder / f"{table}.csv")
+        csv_ready(data).write_csv(folder / f"{table}.csv", datetime_format=CSV_DATETIME)
         files["csv"] = _file_entry(folder, f"{table}.csv")
     return files
 

@@ -68,6 +68,8 @@ def test_csv_cells_that_would_run_as_formulas_are_inert(tmp_path):
         names = {row["email"]: row["name"] for row in csv.DictReader(handle)}
     assert names["bob@acme.test"] == "'" + INJECTION
     assert names["ada@acme.test"] == "Ada Lovelace"
+    ooo = (folder / "ooo_entries.csv").read_text()
+    assert "2026-03-01T00:00:00.000Z,2026-03-05T23:59:59.999Z" in ooo  # ISO 8601 UTC
     hooks = (folder / "webhooks.csv").read_text()
     assert "BOOKING_CREATED; OOO_CREATED" in hooks
 
