@@ -13,9 +13,11 @@ It also follows the server. Each response's ``X-RateLimit-Remaining-Default`` an
 server has less budget left than our log accounts for, someone else is using the
 key, and new sends are capped to what the server has left (minus what we already
 have in flight); when that is exhausted they wait for the reset, then send a single
-probe to read the new window before going on. While another user is seen, the
-most it spent in one window is also kept out of our own budget (for three windows
-after it was last seen), so steady shared use does not end in a 429 every window.
+probe to read the new window before going on. While another user is seen (and for
+``SHARED_MEMORY`` windows after), the most it was seen to spend in one window (or,
+after a 429, what it must have spent for the limit to be crossed) is kept out of
+our own budget, and our sends are spread evenly over the window instead of sent in
+a burst, so the headers are read all through the window and the cap acts in time.
 The very first send is such a probe too: nothing else goes out until the first
 response says how much of the window is left. A 429 holds everything until the
 block ends (its reset header; Cal.com sends no Retry-After).
@@ -31,6 +33,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
 
 
 @dataclass
@@ -85,8 +89,7 @@ class RateLimiter:
         self._cap_left = 0
         self._cap_is_probe = False
         self._probe_after_hold = probe_first
-        self._foreign_peak = 0
-        self._foreign_seen_at = -math.inf
+        self._foreign: deque[tuple[float, int]] = deque()  # (seen at, spent by others)
         self._lock = asyncio.Lock()
         self._news = asyncio.Event()  # set when the server said something new
 
@@ -97,13 +100,23 @@ class RateLimiter:
 
     def budget_at(self, now: float) -> int:
         own = math.floor(self.limit * (1.0 - self.margin))
-        if now - self._foreign_seen_at < 3 * self.window:
-            own -= self._foreign_peak
-        else:
-            self._foreign_peak = 0
-        return max(1, own)
+        return max(1, own - self._foreign_spent(now))
 
-    # -- pure decisions (no awaiting; unit tests drive these with a fake clock) --
+    def _foreign_spent(self, now: float) -> int:
+        """The most another user of the key was seen to spend, over the last windows."""
+        while self._foreign and self._foreign[0][0] <= now - SHARED_MEMORY * self.window:
+            self._foreign.popleft()
+        return max((spent for _, spent in self._foreign), default=0)
+
+    def _note_foreign(self, spent: int, now: float) -> None:
+        self._foreign.append((now, max(0, spent)))
+
+    def _ours_in_window(self, window_end: float, reset: float) -> int:
+        # The reset header is whole seconds (rounded up) on Cal.com: start the window a
+        # second early so our own sends are never under-counted.
+        slack = 1.0 if float(reset).is_integer() else 0.05
+        window_start = window_end - self.window - slack
+        return sum(1 for t in self._sends if t >= window_start)
 
     def delay(self, now: float) -> float:
         """Seconds to wait before a send at ``now`` is allowed (``<= 0``: allowed now)."""
@@ -118,6 +131,10 @@ class RateLimiter:
         while self._sends and self._sends[0] <= horizon:
             self._sends.popleft()
         budget = self.budget_at(now)
+        if self._sends and self._foreign_spent(now) > 0:
+            spread = self._sends[-1] + (self.window + self.pad) / budget - now
+            if spread > 0:
+                return spread
         if len(self._sends) < budget:
             return 0.0
         return self._sends[len(self._sends) - budget] - horizon
@@ -145,19 +162,13 @@ class RateLimiter:
                 self._clear_cap()  # no headers to follow: go on with the sliding log alone
             return
         window_end = now + budget.reset
-        # The reset header is whole seconds (rounded up) on Cal.com: start the window a
-        # second early so our own sends are never under-counted.
-        slack = 1.0 if float(budget.reset).is_integer() else 0.05
-        window_start = window_end - self.window - slack
-        ours = sum(1 for t in self._sends if t >= window_start)
+        ours = self._ours_in_window(window_end, budget.reset)
         if budget.remaining >= self.limit - ours:
             if self._cap_is_probe:
                 self._clear_cap()
             return
         self.shared_key_detections += 1
-        foreign = self.limit - budget.remaining - ours  # a lower bound on the other's use
-        self._foreign_peak = max(self._foreign_peak, foreign)
-        self._foreign_seen_at = now
+        self._note_foreign(self.limit - budget.remaining - ours, now)  # a lower bound
         sent_since = sum(1 for t in self._sends if t > sent_at)
         reserve = max(1, math.ceil(self.margin * self.limit))
         allowed = budget.remaining - sent_since - reserve
@@ -177,6 +188,11 @@ class RateLimiter:
         """A 429: nothing is sent until the block ends (reset header, else one window)."""
         self._news.set()
         reset = budget.reset if budget.reset is not None else self.window
+        # Our sliding log never crosses the limit alone: someone else spent at least the
+        # rest of it. Keep that out of our budget from now on.
+        ours = self._ours_in_window(now, 1.0)
+        if ours <= self.budget_at(now):
+            self._note_foreign(self.limit + 1 - ours, now)
         self.hold_until(now + reset + self.pad, probe=True)
 
     def hold_until(self, until: float, *, probe: bool) -> None:

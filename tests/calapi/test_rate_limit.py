@@ -80,7 +80,9 @@ async def test_steady_traffic_from_another_tool_costs_few_429s_and_no_failures(
         stop.set()
         await background
     assert len(results) == 60  # every request eventually succeeded
-    assert cal.stats.rate_limited <= 3, cal.stats.summary()
+    assert cal.stats.rate_limited <= 2, cal.stats.summary()
+    # The key is shared: the other tool must not be locked out by us either (0 measured).
+    assert sandbox_stats(limited_box)["rate_limited"] <= 6
 
 
 async def test_a_blocked_key_is_waited_out_and_the_429_counted(limited_box, make_client):
