@@ -52,14 +52,24 @@ class ServerBudget:
     limit: int | None = None
     remaining: int | None = None
     reset: float | None = None  # seconds until the window (or the block) ends
+    longest_reset: float | None = None  # the largest X-RateLimit-Reset-<any name>
 
     @classmethod
     def from_headers(cls, headers: object, name: str = "Default") -> ServerBudget:
+        """Only the ``Default`` limit is followed: an endpoint's own throttle (e.g. 1/s on
+        DELETE team, named ``...-Org_teams_delete``) must not shrink the key's budget,
+        but its reset still says how long a 429 lasts."""
         get = headers.get  # type: ignore[attr-defined]
+        resets = [
+            _number(value, float)
+            for key, value in headers.items()  # type: ignore[attr-defined]
+            if key.lower().startswith("x-ratelimit-reset-")
+        ]
         return cls(
             limit=_number(get(f"X-RateLimit-Limit-{name}"), int),
             remaining=_number(get(f"X-RateLimit-Remaining-{name}"), int),
             reset=_number(get(f"X-RateLimit-Reset-{name}"), float),
+            longest_reset=max((r for r in resets if r is not None), default=None),
         )
 
 
@@ -187,11 +197,12 @@ class RateLimiter:
     def on_rate_limited(self, budget: ServerBudget, *, now: float) -> None:
         """A 429: nothing is sent until the block ends (reset header, else one window)."""
         self._news.set()
-        reset = budget.reset if budget.reset is not None else self.window
+        reset = budget.reset if budget.reset is not None else budget.longest_reset
+        reset = reset if reset is not None else self.window
         # Our sliding log never crosses the limit alone: someone else spent at least the
         # rest of it. Keep that out of our budget from now on.
         ours = self._ours_in_window(now, 1.0)
-        if ours <= self.budget_at(now):
+        if budget.remaining is not None and ours <= self.budget_at(now):  # the key's limit
             self._note_foreign(self.limit + 1 - ours, now)
         self.hold_until(now + reset + self.pad, probe=True)
 

@@ -136,8 +136,23 @@ def test_rate_limit_headers_are_parsed():
         "X-RateLimit-Remaining-Default": "7",
         "X-RateLimit-Reset-Default": "42",
     }
-    assert ServerBudget.from_headers(headers) == ServerBudget(120, 7, 42.0)
+    assert ServerBudget.from_headers(headers) == ServerBudget(120, 7, 42.0, 42.0)
     assert ServerBudget.from_headers({}) == ServerBudget(None, None, None)
+
+
+def test_an_endpoint_throttle_429_waits_its_own_reset_and_leaves_the_budget_alone():
+    headers = {
+        "X-RateLimit-Limit-Org_teams_delete": "1",
+        "X-RateLimit-Remaining-Org_teams_delete": "0",
+        "X-RateLimit-Reset-Org_teams_delete": "1",
+    }
+    limiter = RateLimiter(120, 60.0, margin=0.05, pad=0.0, clock=FakeClock(0.0))
+    limiter.observe(ServerBudget.from_headers(headers), now=0.0, sent_at=0.0)
+    assert limiter.limit == 120
+    limiter.hold_until(0.0, probe=False)
+    limiter.on_rate_limited(ServerBudget.from_headers(headers), now=0.0)
+    assert limiter.delay(0.0) == pytest.approx(1.0)  # not a whole 60 s window
+    assert limiter.budget_at(1.0) == 114  # and no one else is assumed to use the key
 
 
 async def test_a_waiting_sender_wakes_as_soon_as_the_probe_is_answered():
