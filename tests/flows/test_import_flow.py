@@ -18,7 +18,7 @@ def org(start_sandbox, monkeypatch, prefect_harness):
     monkeypatch.setenv("CAL_API_URL", box.base_url)
     monkeypatch.setenv("CAL_API_KEY", box.api_key)
     monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
-    monkeypatch.delenv("CAL_RATE_LIMIT", raising=False)
+    monkeypatch.setenv("CAL_RATE_LIMIT", "100000")  # the sandbox's limit, as a user would set
     return box
 
 
