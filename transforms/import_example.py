@@ -98,3 +98,42 @@ def write_onboarding_workbook(path: Path, frames: dict[str, pl.DataFrame]) -> Pa
         for kind, frame in frames.items():
             frame.write_excel(book, worksheet=kind, autofit=True)
     return path
+
+
+# The sandbox's seeded org (sandbox/_seed.py) has these attributes and at least these teams;
+# the example workbook in templates/ is written against them so `calbulk demo` can import it.
+DEMO_ATTRIBUTES = {
+    "Department": ("SINGLE_SELECT", ["Engineering", "Sales", "Marketing", "Support", "People"]),
+    "Skills": ("MULTI_SELECT", ["Python", "SQL", "Go", "Design", "Spanish", "German"]),
+    "Office": ("SINGLE_SELECT", ["Zürich", "São Paulo", "Kraków", "New York", "Remote"]),
+    "Location note": ("TEXT", []),
+    "Level": ("NUMBER", []),
+}
+DEMO_TEAMS = ("Engineering", "Sales EMEA")
+
+
+def demo_state() -> OrgState:
+    """An OrgState with the demo org's attribute names, options and teams (no users)."""
+    from transforms.org_state import Attribute
+
+    state = OrgState()
+    for index, (name, (kind, values)) in enumerate(DEMO_ATTRIBUTES.items()):
+        attribute_id = f"demo-{index}"
+        state.attributes[attribute_id] = Attribute(attribute_id, name, name.lower(), kind)
+        state.options[attribute_id] = {v.casefold(): (f"{attribute_id}-{v}", v) for v in values}
+    for team_id, name in enumerate(DEMO_TEAMS, start=1):
+        state.teams_by_name[name.casefold()] = {"team_id": team_id, "name": name}
+    return state
+
+
+def write_example_workbook(path: Path, n_users: int = 40) -> Path:
+    """templates/example_onboarding.xlsx: 40 hires and their out-of-office entries."""
+    frames = onboarding_frames(demo_state(), n_users, seed=2026, domain="newhires.example")
+    return write_onboarding_workbook(path, frames)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(write_example_workbook(Path(sys.argv[1] if len(sys.argv) > 1 else "templates")
+                                 / "example_onboarding.xlsx"))  # fmt: skip
