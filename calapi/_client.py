@@ -67,6 +67,7 @@ class CalClient(OrganizationEndpoints):
         self._stats = RunStats()
         self._rng = rng or random.Random()
         self._org_id = settings.org_id
+        self._org_lock = asyncio.Lock()
         self._http = httpx.AsyncClient(
             base_url=settings.api_url,
             headers={
@@ -127,12 +128,15 @@ class CalClient(OrganizationEndpoints):
 
     async def resolve_org_id(self) -> int:
         """The organization this client works on (settings, else the user's own org)."""
-        if self._org_id is None:
-            me = await self.me()
-            org = me.get("organizationId") or (me.get("organization") or {}).get("id")
-            if not org:
-                raise ConfigError("CAL_ORG_ID is not set and the credential's user has no org")
-            self._org_id = int(org)
+        if self._org_id is not None:
+            return self._org_id
+        async with self._org_lock:  # many first calls at once ask /v2/me once
+            if self._org_id is None:
+                me = await self.me()
+                org = me.get("organizationId") or (me.get("organization") or {}).get("id")
+                if not org:
+                    raise ConfigError("CAL_ORG_ID is not set and the credential's user has no org")
+                self._org_id = int(org)
         return self._org_id
 
     # -- the request path ----------------------------------------------------

@@ -6,7 +6,10 @@ request and, once the limit is crossed, blocks the credential for another window
 in the first minute, so this limiter keeps a sliding log of send times instead: no
 span of ``window + pad`` seconds ever holds more than ``budget`` sends, where
 ``budget = floor(limit * (1 - margin))``. Every fixed window the server can draw is
-such a span, so the server never counts more than ``budget`` of our requests.
+such a span, so the server never counts more than ``budget`` of our requests. The
+server counts arrivals, not sends, and a slow first request (a new connection) can
+arrive late and open its window late: so the pad also grows by the longest recent
+round trip (decaying, capped at a quarter window).
 
 It also follows the server. Each response's ``X-RateLimit-Remaining-Default`` and
 ``-Reset-Default`` headers are compared with what our own sends explain: if the
@@ -28,6 +31,7 @@ The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping
 from __future__ import annotations
 
 import asyncio
+import bisect
 import math
 import time
 from collections import deque
@@ -93,13 +97,16 @@ class RateLimiter:
         self.clock = clock or MonotonicClock()
         self.seconds_waited = 0.0
         self.shared_key_detections = 0
+        # Send times, oldest first; kept for two windows (not one) so that a late response
+        # from the server's previous window is still compared with all of our sends.
         self._sends: deque[float] = deque()
         self._hold_until = 0.0
         self._cap_until = 0.0
         self._cap_left = 0
         self._cap_is_probe = False
         self._probe_after_hold = probe_first
-        self._foreign: deque[tuple[float, int]] = deque()  # (seen at, spent by others)
+        self._foreign: deque[tuple[float, int]] = deque()
+        self.latency = 0.0  # longest recent round trip, decaying  # (seen at, spent by others)
         self._lock = asyncio.Lock()
         self._news = asyncio.Event()  # set when the server said something new
 
@@ -107,6 +114,14 @@ class RateLimiter:
     def budget(self) -> int:
         """Most sends allowed in any span of ``window + pad`` seconds, right now."""
         return self.budget_at(self.clock.now())
+
+    @property
+    def span(self) -> float:
+        """No span this long holds more than ``budget`` of our sends."""
+        return self.window + self.pad + self.latency
+
+    def _note_latency(self, now: float, sent_at: float) -> None:
+        self.latency = min(max(now - sent_at, self.latency * 0.98), self.window / 4)
 
     def budget_at(self, now: float) -> int:
         own = math.floor(self.limit * (1.0 - self.margin))
@@ -124,7 +139,7 @@ class RateLimiter:
     def _ours_in_window(self, window_end: float, reset: float) -> int:
         # The reset header is whole seconds (rounded up) on Cal.com: start the window a
         # second early so our own sends are never under-counted.
-        slack = 1.0 if float(reset).is_integer() else 0.05
+        slack = (1.0 if float(reset).is_integer() else 0.05) + self.latency
         window_start = window_end - self.window - slack
         return sum(1 for t in self._sends if t >= window_start)
 
@@ -137,15 +152,16 @@ class RateLimiter:
             self._set_cap(now, now + self.window, 1, probe=True)
         if now < self._cap_until and self._cap_left <= 0:
             return self._cap_until + self.pad - now
-        horizon = now - (self.window + self.pad)
-        while self._sends and self._sends[0] <= horizon:
+        horizon = now - self.span
+        while self._sends and self._sends[0] <= horizon - self.window - 1.0:
             self._sends.popleft()
         budget = self.budget_at(now)
         if self._sends and self._foreign_spent(now) > 0:
-            spread = self._sends[-1] + (self.window + self.pad) / budget - now
+            spread = self._sends[-1] + self.span / budget - now
             if spread > 0:
                 return spread
-        if len(self._sends) < budget:
+        in_span = len(self._sends) - bisect.bisect_right(self._sends, horizon)
+        if in_span < budget:
             return 0.0
         return self._sends[len(self._sends) - budget] - horizon
 
@@ -165,6 +181,7 @@ class RateLimiter:
     def observe(self, budget: ServerBudget, *, now: float, sent_at: float) -> None:
         """Follow the server's view of the window from a (non-429) response's headers."""
         self._news.set()
+        self._note_latency(now, sent_at)
         if budget.limit is not None and 0 < budget.limit < self.limit:
             self.limit = budget.limit
         if budget.remaining is None or budget.reset is None:

@@ -53,7 +53,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
         """Build from CAL_* variables (pass ``os.environ`` or a dict); overrides win."""
         values: dict[str, object] = {
-            "api_url": (env.get("CAL_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            "api_url": normalise_api_url(env.get("CAL_API_URL") or DEFAULT_API_URL),
             "api_key": env.get("CAL_API_KEY") or None,
             "client_id": env.get("CAL_CLIENT_ID") or None,
             "secret_key": env.get("CAL_SECRET_KEY") or None,
@@ -85,6 +85,13 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """The values that must never appear in any output."""
         return tuple(s for s in (self.api_key, self.secret_key) if s)
+
+
+def normalise_api_url(url: str) -> str:
+    """``https://api.cal.com``, ``https://api.cal.com/`` and ``https://api.cal.com/v2`` all
+    mean the same base (every call path starts with ``/v2``)."""
+    url = url.strip().rstrip("/")
+    return url.removesuffix("/v2")
 
 
 def _int_or_none(env: Mapping[str, str], name: str) -> int | None:

@@ -12,7 +12,9 @@ class RunStats:
     """Counters for one client; ``CalClient.stats`` hands out a snapshot (a copy).
 
     ``requests`` counts every attempt by ``(method, path template, status)``; attempts
-    that got no response are counted with status 0.
+    that got no response are counted with status 0. ``bytes_out`` counts request bodies
+    and URLs, ``bytes_in`` response bodies. ``limiter_wait_seconds`` is the time the
+    limiter held the send queue (not a sum over the requests queued behind it).
     """
 
     requests: Counter[tuple[str, str, int]] = field(default_factory=Counter)

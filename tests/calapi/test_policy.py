@@ -128,6 +128,14 @@ def test_settings_from_env_defaults_by_credential_kind():
 
 
 @pytest.mark.parametrize(
+    "url", ["https://cal.example.com", "https://cal.example.com/", "https://cal.example.com/v2/"]
+)
+def test_api_url_with_or_without_v2_is_the_same_base(url):
+    settings = Settings.from_env({"CAL_API_KEY": "cal_abc", "CAL_API_URL": url})
+    assert settings.api_url == "https://cal.example.com"
+
+
+@pytest.mark.parametrize(
     "env",
     [
         {},

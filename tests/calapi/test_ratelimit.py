@@ -172,3 +172,12 @@ def test_a_probe_that_gets_no_response_does_not_hold_everyone_for_a_window():
     assert limiter.try_acquire(0.0) > 0
     limiter.on_no_response()  # the probe died on a reset: fall back to the sliding log
     assert limiter.try_acquire(0.0) == 0.0
+
+
+def test_a_slow_round_trip_widens_the_span_so_a_late_window_start_is_covered():
+    limiter = RateLimiter(20, 2.0, margin=0.05, pad=0.0, clock=FakeClock(0.0))
+    assert limiter.try_acquire(0.0) == 0.0  # the probe opens a new connection: slow
+    limiter.observe(ServerBudget(20, 19, 2), now=0.08, sent_at=0.0)
+    assert [limiter.try_acquire(0.08) for _ in range(18)] == [0.0] * 18
+    # The server's window may have opened when the probe arrived (up to 0.08 s late).
+    assert limiter.delay(2.0) == pytest.approx(0.08)
