@@ -78,7 +78,11 @@ class ServerBudget:
 
 
 class RateLimiter:
-    """Sliding-log limiter shared by every request of one credential."""
+    """Sliding-log limiter shared by every request of one credential.
+
+    The pure methods (``delay``, ``try_acquire``, ``observe``, ``on_rate_limited``,
+    ``on_no_response``) take the time as an argument; ``acquire`` is the async face.
+    """
 
     def __init__(
         self,
@@ -105,14 +109,14 @@ class RateLimiter:
         self._cap_left = 0
         self._cap_is_probe = False
         self._probe_after_hold = probe_first
-        self._foreign: deque[tuple[float, int]] = deque()
-        self.latency = 0.0  # longest recent round trip, decaying  # (seen at, spent by others)
+        self._foreign: deque[tuple[float, int]] = deque()  # (seen at, spent by others)
+        self.latency = 0.0  # longest recent round trip, decaying
         self._lock = asyncio.Lock()
         self._news = asyncio.Event()  # set when the server said something new
 
     @property
     def budget(self) -> int:
-        """Most sends allowed in any span of ``window + pad`` seconds, right now."""
+        """Most sends allowed in any ``span`` of time, right now."""
         return self.budget_at(self.clock.now())
 
     @property

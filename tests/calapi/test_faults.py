@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from calapi import AmbiguousWrite
+from calapi import AmbiguousWrite, RetryPolicy
 from tests.calapi.conftest import sandbox_stats, set_faults
 
 READ_FAULTS = "500=0.04,502=0.03,503=0.03,reset=0.05,latency=0.3:5-60ms,hang=0.02:3s,seed=9"
@@ -70,3 +70,28 @@ async def test_ambiguous_writes_raise_the_distinct_error_and_were_applied(faulty
     assert found == set(ambiguous)
     err = next(o for o in outcomes if isinstance(o, AmbiguousWrite))
     assert err.method == "POST" and err.path.endswith("/users")
+
+
+async def test_writes_refused_with_503_are_retried_and_applied_once(faulty_box, make_client):
+    set_faults(faulty_box, "503=0.3,seed=8")
+    cal = make_client(faulty_box, retry=RetryPolicy(base_delay=0.01))
+    emails = [f"retry503-{i}@example.com" for i in range(20)]
+    created = await asyncio.gather(*(cal.create_user(email=e) for e in emails))
+    set_faults(faulty_box, "")
+    assert sorted(u["email"] for u in created) == sorted(emails)
+    assert cal.stats.requests[("POST", "/v2/organizations/{orgId}/users", 503)] > 0
+    assert cal.stats.ambiguous_writes == 0
+    listed = await cal.list_users(emails=emails)
+    assert sorted(u["email"] for u in listed) == sorted(emails)  # each exactly once
+
+
+async def test_a_500_on_a_write_is_ambiguous_not_retried(faulty_box, make_client):
+    set_faults(faulty_box, "500=1,seed=8")
+    cal = make_client(faulty_box)
+    with pytest.raises(AmbiguousWrite) as info:
+        await cal.create_user(email="maybe@example.com")
+    set_faults(faulty_box, "")
+    assert info.value.status == 500
+    assert cal.stats.requests.total() == 1  # sent once, never re-sent
+    # This sandbox returns its 5xx faults instead of processing: reading back shows it.
+    assert await cal.list_users(emails=["maybe@example.com"]) == []
