@@ -159,3 +159,18 @@ async def test_oauth_client_credentials_work(shared_sandbox):
     assert settings.credential_kind == "oauth_client"
     async with CalClient(settings) as cal:
         assert await cal.list_attributes()
+
+
+async def test_a_member_key_is_forbidden_admin_routes_with_the_servers_message(shared_sandbox):
+    from calapi import CalClient, Forbidden
+    from tests.calapi.conftest import settings_for
+
+    member_key = shared_sandbox.api_keys["member"]
+    async with CalClient(settings_for(shared_sandbox, api_key=member_key)) as member:
+        with pytest.raises(Forbidden) as refused:
+            await member.list_users()
+    err = refused.value
+    assert (err.status, err.method) == (403, "GET")
+    assert err.path == f"/v2/organizations/{shared_sandbox.org_id}/users"
+    assert err.code and err.message
+    assert member_key not in str(err)
