@@ -7,7 +7,9 @@ Starts two sandbox processes on loopback (``python -m sandbox serve``), then pri
    plus the sandbox's; the sandbox is not the client's bottleneck, see bench/sandbox.py);
 2. with a compressed limit (``--limit`` requests per ``--window`` seconds, the real
    fixed-window-then-block semantics), the achieved rate as a fraction of the limit,
-   and how many 429s the client and the sandbox saw (the target is zero).
+   and how many 429s the client and the sandbox saw (the target is zero);
+3. the same with every request taking 200-400 ms on the server (bounded concurrency
+   must still reach the limit).
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ from calapi import CalClient, Settings  # noqa: E402
 
 
 @contextmanager
-def sandbox(workdir: Path, *, limit: int, window: float, seed_users: int = 20):
+def sandbox(workdir: Path, *, limit: int, window: float, seed_users: int = 20, faults: str = ""):
     """A sandbox process; yields its info document (base_url, org_id, api_keys)."""
     info_file = workdir / "info.json"
     args = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0"]
     args += ["--db", str(workdir / "sandbox.db"), "--info-file", str(info_file)]
     args += ["--seed-users", str(seed_users), "--seed", "1"]
     args += ["--rate-limit", str(limit), "--rate-window", str(window)]
+    args += ["--faults", faults] if faults else []
     with open(workdir / "sandbox.log", "wb") as log:
         proc = subprocess.Popen(args, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -90,9 +93,8 @@ async def main() -> None:
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        unlimited_dir, limited_dir = Path(tmp, "unlimited"), Path(tmp, "limited")
+        unlimited_dir = Path(tmp, "unlimited")
         unlimited_dir.mkdir()
-        limited_dir.mkdir()
         huge = 100_000_000
         with sandbox(unlimited_dir, limit=huge, window=60) as info:
             done, cal = await run_requests(settings_for(info, huge, 60), opts.requests)
@@ -103,27 +105,37 @@ async def main() -> None:
                 f"(max_in_flight {cal.settings.max_in_flight})"
             )
 
-        n = opts.factor * opts.limit
-        with sandbox(limited_dir, limit=opts.limit, window=opts.window) as info:
-            settings = settings_for(info, opts.limit, opts.window)
-            done, cal = await run_requests(settings, n)
-            elapsed = done[-1]
-            rate = n / elapsed
-            allowed = opts.limit / opts.window
-            # After the first window's burst: answers per second from then to the end.
-            sustained = sum(1 for t in done if t > opts.window) / (elapsed - opts.window)
-            stats = cal.stats
-            print(
-                f"limit {opts.limit}/{opts.window:g}s: {n} requests queued at once, "
-                f"done in {elapsed:.2f}s = {rate:.2f} req/s; utilisation {rate / allowed:.0%} "
-                f"of the limit overall, {sustained / allowed:.0%} after the first window "
-                f"(budget {cal.limiter.budget} per {cal.limiter.span:.2f}s after the margin)"
-            )
-            print(
-                f"  429s seen by the client: {stats.rate_limited}, "
-                f"by the sandbox: {server_429s(info)}; "
-                f"waited on the limiter {stats.limiter_wait_seconds:.1f}s"
-            )
+        for label, faults in (("", ""), ("slow server", SLOW)):
+            await limited_run(opts, Path(tmp, f"limited{len(label)}"), label, faults)
+
+
+SLOW = "latency=1:200-400ms,seed=1"  # every request takes 200-400 ms on the server
+
+
+async def limited_run(opts: argparse.Namespace, workdir: Path, label: str, faults: str) -> None:
+    """``factor * limit`` requests queued at once against a compressed limit."""
+    workdir.mkdir()
+    n = opts.factor * opts.limit
+    with sandbox(workdir, limit=opts.limit, window=opts.window, faults=faults) as info:
+        done, cal = await run_requests(settings_for(info, opts.limit, opts.window), n)
+        server_429 = server_429s(info)
+    elapsed = done[-1]
+    rate = n / elapsed
+    allowed = opts.limit / opts.window
+    # After the first window's burst: answers per second from then to the end.
+    sustained = sum(1 for t in done if t > opts.window) / (elapsed - opts.window)
+    stats = cal.stats
+    print(
+        f"limit {opts.limit}/{opts.window:g}s{', ' + label if label else ''}: "
+        f"{n} requests queued at once, done in {elapsed:.2f}s = {rate:.2f} req/s; "
+        f"utilisation {rate / allowed:.0%} of the limit overall, "
+        f"{sustained / allowed:.0%} after the first window "
+        f"(budget {cal.limiter.budget} per {cal.limiter.span:.2f}s after the margin)"
+    )
+    print(
+        f"  429s seen by the client: {stats.rate_limited}, by the sandbox: {server_429}; "
+        f"waited on the limiter {stats.limiter_wait_seconds:.1f}s"
+    )
 
 
 if __name__ == "__main__":
