@@ -22,6 +22,8 @@ from flows.import_steps import RunContext, StepFailed, landed, send
 from transforms.plan_steps import ImportPlan, RowPlan, Step
 
 MAX_ATTEMPTS = 5
+# a row whose own object (the user, the OOO entry, the role) was made by a step is "created"
+CREATING_ACTIONS = ("create_user", "create_ooo", "create_role")
 ROW_CONCURRENCY = 16
 
 
@@ -90,7 +92,7 @@ def merge_history(result: RowResult, plan: RowPlan, history: RowHistory | None) 
     A step an earlier run started but never journaled as done, and that this run's plan no
     longer needs, landed before the kill: it counts as done.
     """
-    created_now = any(s.action == "create_user" for s in plan.steps) and result.error is None
+    created_now = result.error is None and any(s.action in CREATING_ACTIONS for s in plan.steps)
     if history is not None:
         planned = {s.summary for s in plan.steps}
         landed_before = [
@@ -101,7 +103,7 @@ def merge_history(result: RowResult, plan: RowPlan, history: RowHistory | None) 
             result.notes = [*result.notes, f"{len(earlier)} step(s) done by an earlier run"]
         result.done = earlier + result.done
         created_before = history.created or any(
-            a == "create_user" and s in landed_before for a, s in history.started
+            a in CREATING_ACTIONS and s in landed_before for a, s in history.started
         )
         created_now = created_now or created_before
         if result.user_id is None:

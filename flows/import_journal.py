@@ -64,7 +64,11 @@ class Journal:
                 row.started.append((entry["action"], entry["summary"]))
                 continue
             row.done.append(entry["summary"])
-            row.created = row.created or entry["action"] == "create_user"
+            row.created = row.created or entry["action"] in (
+                "create_user",
+                "create_ooo",
+                "create_role",
+            )
 
     def _write(self, entry: dict[str, Any]) -> None:
         self._file.write(json.dumps(entry, default=str) + "\n")

@@ -77,7 +77,7 @@ def import_command(
                 rate_window=rate_window,
             )
         )
-    except (AuthError, Forbidden, ConfigError) as error:
+    except (AuthError, Forbidden, ConfigError, ValueError) as error:
         err.print(f"calbulk import: {error}")
         raise typer.Exit(ExitCode.BAD_INPUT) from None
     except CalApiError as error:

@@ -61,7 +61,7 @@ def test_a_failed_row_exits_1_and_the_receipt_says_why(env, tmp_path):
     # each covers the other over the same days: the API refuses the second as a redirect loop
     assert done.returncode == 1, done.stdout + done.stderr
     receipt = pl.read_csv(tmp_path / "away.receipt.csv")
-    assert sorted(receipt["outcome"].to_list()) == ["created", "created", "failed", "updated"]
+    assert sorted(receipt["outcome"].to_list()) == ["created", "created", "created", "failed"]
     failed = receipt.filter(pl.col("outcome") == "failed")
     assert "redirect" in failed["error"][0].lower()
     assert (tmp_path / "away.receipt.xlsx").exists()

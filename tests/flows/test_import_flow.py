@@ -33,7 +33,8 @@ def test_workbook_lands_then_rerun_plans_nothing(org, tmp_path):
     first = run(path)
 
     assert first["exit_code"] == 0, first
-    assert first["counts"]["created"] == 12 and first["counts"]["failed"] == 0
+    assert first["counts"]["created"] == 12 + frames["ooo"].height
+    assert first["counts"]["failed"] == 0
     assert mismatches(read_org(org), frames["users"], frames["ooo"]) == []
     receipt = pl.read_csv(first["receipt"])
     assert receipt.height == 12 + frames["ooo"].height
@@ -103,3 +104,27 @@ def test_sync_removes_what_the_file_no_longer_lists(org, tmp_path):
     after = read_org(org)
     assert set(after.team_memberships[uid]) == {after.team(teams[1])["team_id"]}
     assert after.user("sync@example.com") is not None
+
+
+def test_roles_sheet_defines_custom_roles_and_their_permissions(org, tmp_path):
+    team = sorted({t["name"] for t in read_org(org).teams_by_name.values()})[0]
+    path = tmp_path / "roles.csv"
+    path.write_text(
+        "role name,description,color,permissions,team\n"
+        "Booking auditor,Reads bookings,#1a73e8,booking.read; insights.read,\n"
+        f"Shift planner,,,eventType.create; eventType.read,{team}\n"
+    )
+    first = run(path)
+    assert first["exit_code"] == 0, pl.read_csv(first["receipt"]).to_dicts()
+    assert pl.read_csv(first["receipt"])["outcome"].to_list() == ["created", "created"]
+    path.write_text(
+        "role name,description,color,permissions,team\n"
+        "Booking auditor,Reads bookings,#1a73e8,booking.read; insights.read; booking.update,\n"
+    )
+
+    second = run(path, dry_run=True)
+
+    plan = pl.read_csv(second["plan"])
+    assert plan.select("action", "detail").rows() == [
+        ("add_role_permissions", "add permissions booking.update")
+    ]
