@@ -71,10 +71,10 @@ class User(TypedDict):
 
 class MembershipUser(TypedDict):
     email: str
-    avatarUrl: NotRequired[str]
-    username: NotRequired[str]
-    name: NotRequired[str]
-    bio: NotRequired[str]
+    avatarUrl: NotRequired[str | None]
+    username: NotRequired[str | None]
+    name: NotRequired[str | None]
+    bio: NotRequired[str | None]
     metadata: NotRequired[dict[str, Any]]
 
 
@@ -129,6 +129,7 @@ class AttributeOption(TypedDict):
 
 
 class AssignedOption(AttributeOption):
+    # The spec types these as strings; the API's source (and the sandbox) return user ids.
     assignedUserIds: list[int]
 
 
