@@ -128,3 +128,59 @@ def test_roles_sheet_defines_custom_roles_and_their_permissions(org, tmp_path):
     assert plan.select("action", "detail").rows() == [
         ("add_role_permissions", "add permissions booking.update")
     ]
+
+
+def test_missing_options_are_refused_unless_asked_for_then_created_once(org, tmp_path):
+    path = tmp_path / "legal.csv"
+    path.write_text("email,department\nlex1@example.com,Legal\nlex2@example.com,legal\n")
+    refused = run(path)
+    assert refused["exit_code"] == 2
+    errors = pl.read_csv(refused["errors"])
+    assert errors["problem"].to_list() == ["not an option of Department"] * 2
+
+    created = run(path, create_missing_options=True)
+
+    assert created["exit_code"] == 0
+    state = read_org(org)
+    department = next(a for a in state.attributes.values() if a.name == "Department")
+    legal = [v for _id, v in dict(state.options[department.attribute_id].values()).items()
+             if v.casefold() == "legal"]  # fmt: skip
+    assert legal == ["Legal"]
+    wanted = {"email": ["lex1@example.com", "lex2@example.com"], "Department": ["Legal"] * 2}
+    assert mismatches(state, pl.DataFrame(wanted), None) == []
+
+
+def test_the_flow_publishes_an_artifact_with_outcome_counts(org, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    path = tmp_path / "art.csv"
+    path.write_text("email\nart1@example.com\nart2@example.com\n")
+    assert run(path)["exit_code"] == 0
+
+    async def latest() -> str:
+        # a raw filter: prefect 3.8's client sends null filters the server rejects
+        body = {"artifacts": {"key": {"any_": ["import-file"]}}, "sort": "CREATED_DESC",
+                "limit": 1}  # fmt: skip
+        async with get_client() as client:
+            response = await client._client.post("/artifacts/filter", json=body)
+        [artifact] = response.json()
+        return artifact["data"]
+
+    markdown = asyncio.run(latest())
+    assert "| created | 2 |" in markdown and "| failed | 0 |" in markdown
+
+
+def test_sync_unassigns_attribute_values_the_file_no_longer_lists(org, tmp_path):
+    path = tmp_path / "skills.csv"
+    path.write_text("email,skills\nsk@example.com,Python; Go\n")
+    assert run(path)["exit_code"] == 0
+    path.write_text("email,skills\nsk@example.com,Go\n")
+    assert run(path, mode="add")["exit_code"] == 0
+    state = read_org(org)
+    uid = state.user("sk@example.com")["user_id"]
+    skills = next(a for a in state.attributes.values() if a.name == "Skills").attribute_id
+    assert sorted(state.assignments[uid][skills].values()) == ["Go", "Python"]
+
+    assert run(path, mode="sync")["exit_code"] == 0
+
+    assert list(read_org(org).assignments[uid][skills].values()) == ["Go"]
