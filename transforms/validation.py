@@ -193,12 +193,24 @@ def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> l
             )
             continue
         result.attribute_columns[header] = attribute
-        for row, cell in frame.select("row", pl.col(header)).drop_nulls().iter_rows():
+        cells = frame.select("row", "email", pl.col(header)).drop_nulls(header)
+        for row, email, cell in cells.iter_rows():
             _, errors = parse_attribute_cell(attribute, cell, state, create)
             problems += [
                 Problem(sheet.source, row, header, e.value, e.problem, e.accepted) for e in errors
             ]
+            if _is_pending(state, email):
+                problems.append(Problem(sheet.source, row, header, cell, PENDING, PENDING_FIX))
     return problems
+
+
+PENDING = "this member has not accepted the invitation yet; the API refuses attribute values"
+PENDING_FIX = "leave the cell empty until they accept, then import again"
+
+
+def _is_pending(state: OrgState, email: str | None) -> bool:
+    user = state.user(email) if email else None
+    return user is not None and state.accepted.get(user["user_id"]) is False
 
 
 def _username_taken(frame: pl.DataFrame, sheet: Sheet, state: OrgState) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 from corpus.sample_org import sample_state
 
@@ -135,3 +136,18 @@ def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
     assert validated.errors == []
     assert validated.attribute_columns == {}
     assert [p.column for p in validated.problems] == ["Employee ID"]
+
+
+def test_attribute_values_for_a_member_who_has_not_accepted_are_refused(tmp_path):
+    from corpus.sample_org import sample_tables
+
+    from transforms.org_state import org_state_from_tables
+
+    tables = sample_tables()
+    tables["memberships"] = tables["memberships"].with_columns(accepted=pl.Series([False, True]))
+    path = tmp_path / "u.csv"
+    path.write_text("email,department,teams\nbob@example.com,Engineering,Sales\n")
+    validated = validate_workbook(read_workbook(path), org_state_from_tables(tables))
+    [problem] = validated.errors
+    assert (problem.row, problem.column) == (2, "department")
+    assert "not accepted" in problem.problem
