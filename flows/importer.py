@@ -131,18 +131,11 @@ async def import_file(
         await cal.resolve_org_id()
         state = await read_current_state(cal, sniff_kinds(path, kind))
         book, validated = read_and_validate(path, kind, state, create_missing_options)
-        outcome = ImportOutcome(exit_code=0, counts={})
-        if validated.problems:
-            problems_frame(validated.problems).write_csv(paths["errors"])
-            outcome.errors = str(paths["errors"])
-        if validated.blocks_everything or (validated.errors and not skip_invalid):
-            outcome.exit_code = 2
-            outcome.message = f"{len(validated.errors)} problem(s) in the file; nothing was sent"
+        outcome = _report_problems(validated, paths, skip_invalid)
+        if outcome.exit_code:
             return asdict(outcome)
         plan = make_plan(validated, state, mode, create_missing_options)
-        paths["plan"].parent.mkdir(parents=True, exist_ok=True)
-        plan.to_frame().write_csv(paths["plan"])
-        outcome.plan = str(paths["plan"])
+        outcome.plan = _write_plan(plan, paths["plan"])
         if dry_run:
             outcome.message = f"dry run: {plan.step_count} step(s) planned, nothing sent"
             return asdict(outcome)
@@ -159,6 +152,26 @@ async def import_file(
     await acreate_markdown_artifact(markdown=_artifact(path, outcome), key="import-file")
     logger.info("import of %s: %s", path.name, outcome.counts)
     return asdict(outcome)
+
+
+def _report_problems(
+    validated: ValidatedImport, paths: dict[str, Path], skip_invalid: bool
+) -> ImportOutcome:
+    """Write the errors file next to the input; exit code 2 when the file cannot be sent."""
+    outcome = ImportOutcome(exit_code=0, counts={})
+    if validated.problems:
+        problems_frame(validated.problems).write_csv(paths["errors"])
+        outcome.errors = str(paths["errors"])
+    if validated.blocks_everything or (validated.errors and not skip_invalid):
+        outcome.exit_code = 2
+        outcome.message = f"{len(validated.errors)} problem(s) in the file; nothing was sent"
+    return outcome
+
+
+def _write_plan(plan: ImportPlan, path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plan.to_frame().write_csv(path)
+    return str(path)
 
 
 def _context(cal: CalClient, state: OrgState) -> RunContext:
