@@ -29,7 +29,7 @@ from flows.progress import TableProgress
 from transforms.org_state import OrgState, org_state_from_tables
 from transforms.plan import MODES, build_plan
 from transforms.plan_steps import ImportPlan
-from transforms.problems import problems_frame
+from transforms.problems import has_file_errors, problems_frame
 from transforms.receipt import outcome_counts, receipt_frame
 from transforms.sheets import Workbook, read_workbook
 from transforms.validation import ValidatedImport, validate_workbook
@@ -67,12 +67,14 @@ def output_paths(file: Path, receipt: str | None) -> dict[str, Path]:
     }
 
 
-@local_task(name="read-and-validate")
-def read_and_validate(
-    file: Path, kind: str | None, state: OrgState, create_missing_options: bool
-) -> tuple[Workbook, ValidatedImport]:
-    book = read_workbook(file, kind)
-    return book, validate_workbook(book, state, create_missing_options=create_missing_options)
+@local_task(name="read")
+def read_file(file: Path, kind: str | None) -> Workbook:
+    return read_workbook(file, kind)
+
+
+@local_task(name="validate")
+def validate(book: Workbook, state: OrgState, create_missing_options: bool) -> ValidatedImport:
+    return validate_workbook(book, state, create_missing_options=create_missing_options)
 
 
 @local_task(name="plan")
@@ -95,11 +97,6 @@ async def read_current_state(cal: CalClient, kinds: set[str]) -> OrgState:
         wanted += ["roles", "role_permissions"]
     tables = await fetch_tables(cal, wanted, TableProgress(wanted, enabled=False))
     return org_state_from_tables(tables)
-
-
-def sniff_kinds(file: Path, kind: str | None) -> set[str]:
-    """Which sheets the file has (read once more later, against the org)."""
-    return set(read_workbook(file, kind).sheets)
 
 
 @flow(name="import_file", log_prints=False)
@@ -127,10 +124,13 @@ async def import_file(
     paths = output_paths(path, receipt)
     limits = {"rate_limit": rate_limit, "rate_window": rate_window}
     settings = load_settings(org_id, **{k: v for k, v in limits.items() if v is not None})
+    book = read_file(path, kind)
+    if has_file_errors(book.all_problems()) or not book.sheets:  # nothing to check the org for
+        return asdict(_report_problems(validate(book, OrgState(), False), paths, skip_invalid))
     async with CalClient(settings) as cal:
         await cal.resolve_org_id()
-        state = await read_current_state(cal, sniff_kinds(path, kind))
-        book, validated = read_and_validate(path, kind, state, create_missing_options)
+        state = await read_current_state(cal, set(book.sheets))
+        validated = validate(book, state, create_missing_options)
         outcome = _report_problems(validated, paths, skip_invalid)
         if outcome.exit_code:
             return asdict(outcome)
