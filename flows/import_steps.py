@@ -123,7 +123,7 @@ async def _create_role(cal: CalClient, p: dict[str, Any]) -> None:
 
 
 async def _update_role(cal: CalClient, p: dict[str, Any]) -> None:
-    body = {k: p[k] for k in ("description", "color") if p.get(k)}
+    body = {k: p[k] for k in ("color",) if p.get(k)}
     if p["team_id"] is None:
         await cal.update_org_role(p["role_id"], **body)
     else:

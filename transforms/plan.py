@@ -22,6 +22,8 @@ from transforms.validation import ValidatedImport
 from transforms.validation_rules import split_list
 
 MODES = ("add", "sync")
+# The API's role update forwards only name and colour (api-notes §9.1): not sent, reported.
+DESCRIPTION_NOTE = "the description of an existing role cannot be changed through the API"
 
 
 def build_plan(
@@ -115,6 +117,8 @@ def plan_roles(
             plan.refusal = "a system role cannot be changed; give the custom role another name"
         else:
             plan.steps += _role_changes(entry, role, team_id, permissions, state, mode)
+            if entry["description"] and entry["description"] != role.get("description"):
+                plan.notes.append(DESCRIPTION_NOTE)
         plans.append(plan)
     return plans
 
@@ -129,7 +133,7 @@ def _role_changes(
 ) -> list[Step]:
     role_id = str(role["role_id"])
     steps = []
-    fields = {k: entry[k] for k in ("color", "description") if entry[k] and entry[k] != role[k]}
+    fields = {k: entry[k] for k in ("color",) if entry[k] and entry[k] != role.get(k)}
     if fields:
         steps.append(
             Step(

@@ -150,7 +150,7 @@ def test_ooo_entries_already_there_are_unchanged_and_new_ones_created(tmp_path):
 def test_roles_are_created_updated_and_system_roles_refused(tmp_path):
     text = (
         "role name,description,color,permissions,team\n"
-        "Auditor,reads bookings,#445566,booking.read; insights.read,\n"
+        "Auditor,reads all bookings,#445566,booking.read; insights.read,\n"
         "Scheduler,,,eventType.create,Sales\n"
         "Admin,,,booking.read,\n"
     )
@@ -162,6 +162,9 @@ def test_roles_are_created_updated_and_system_roles_refused(tmp_path):
             "add_role_permissions",
             {"role_id": "r-audit", "team_id": None, "permissions": ["insights.read"]},
         ),
+    ]
+    assert auditor.notes == [
+        "the description of an existing role cannot be changed through the API"
     ]
     assert scheduler.steps[0].action == "create_role"
     assert scheduler.steps[0].params["team_id"] == 1
