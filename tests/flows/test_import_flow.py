@@ -184,3 +184,34 @@ def test_sync_unassigns_attribute_values_the_file_no_longer_lists(org, tmp_path)
     assert run(path, mode="sync")["exit_code"] == 0
 
     assert list(read_org(org).assignments[uid][skills].values()) == ["Go"]
+
+
+def test_updates_to_existing_members_land_and_a_rerun_plans_nothing(org, tmp_path):
+    state = read_org(org)
+    accepted = [
+        email
+        for email, user in state.users_by_email.items()
+        if state.accepted.get(user["user_id"]) and state.org_roles[user["user_id"]] == "MEMBER"
+    ]
+    team = sorted({t["name"] for t in state.teams_by_name.values()})[0]
+    emails = sorted(accepted)[:3]
+    rows = [f"{e},Pacific/Auckland,fr,12,ADMIN,{team}:ADMIN,Engineering,7" for e in emails]
+    path = tmp_path / "promote.csv"
+    path.write_text("email,time zone,locale,time format,org role,teams,department,level\n"
+                    + "\n".join(rows) + "\n")  # fmt: skip
+
+    first = run(path, mode="sync")
+
+    assert first["exit_code"] == 0
+    assert first["counts"]["updated"] == 3
+    frame = pl.read_csv(path, infer_schema=False).rename(
+        {
+            "time zone": "time_zone",
+            "org role": "org_role",
+            "department": "Department",
+            "level": "Level",
+        }
+    )
+    assert mismatches(read_org(org), frame, None) == []
+    again = run(path, mode="sync", dry_run=True)
+    assert set(pl.read_csv(again["plan"])["action"]) == {"none"}
