@@ -11,11 +11,11 @@ import httpx
 import openpyxl
 import polars as pl
 import pytest
-from export_oracle import SandboxReader, expected_tables, snapshot_rows
 from prefect.client.orchestration import get_client
 
 from flows.export import export_org
 from flows.snapshot import read_manifest
+from tests.flows.export_oracle import SandboxReader, expected_tables, snapshot_rows
 from transforms.checks import SnapshotInvalid
 from transforms.schemas import TABLE_NAMES
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import openpyxl
 import polars as pl
 import pytest
-from export_samples import INJECTION, sample_tables
 
 from flows.snapshot import SnapshotRun, read_manifest, sha256_of, write_snapshot
+from tests.export_samples import INJECTION, sample_tables
 from transforms.wide_users import wide_users_sheet
 
 STARTED = datetime(2026, 11, 22, 11, 13, 10, tzinfo=UTC)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import polars as pl
-from corpus.sample_org import sample_state, sample_tables
 
+from tests.corpus.sample_org import sample_state, sample_tables
 from transforms.org_state import org_state_from_tables
 from transforms.plan import build_plan
 from transforms.sheets import read_workbook

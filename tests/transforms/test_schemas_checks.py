@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import polars as pl
-from export_samples import sample_tables
 
+from tests.export_samples import sample_tables
 from transforms.checks import validate_snapshot
 
 

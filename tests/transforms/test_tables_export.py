@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from export_samples import sample_records, sample_tables
-
+from tests.export_samples import sample_records, sample_tables
 from transforms.attributes import attribute_assignments_table
 from transforms.schemas import TABLES
 from transforms.teams import webhooks_table

@@ -6,8 +6,8 @@ import random
 from pathlib import Path
 
 import pytest
-from corpus.sample_org import sample_state
 
+from tests.corpus.sample_org import sample_state
 from transforms.problems import problems_frame
 from transforms.sheets import read_workbook
 from transforms.validation import validate_workbook

@@ -6,8 +6,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from corpus.sample_org import sample_state
 
+from tests.corpus.sample_org import sample_state
 from transforms.sheets import read_workbook
 from transforms.validation import validate_workbook
 from transforms.validation_cells import parse_attribute_cell, parse_teams
@@ -139,8 +139,7 @@ def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
 
 
 def test_attribute_values_for_a_member_who_has_not_accepted_are_refused(tmp_path):
-    from corpus.sample_org import sample_tables
-
+    from tests.corpus.sample_org import sample_tables
     from transforms.org_state import org_state_from_tables
 
     tables = sample_tables()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import polars as pl
-from export_samples import INJECTION, sample_tables
 
+from tests.export_samples import INJECTION, sample_tables
 from transforms.cells import neutralise, neutralise_frame, restore_neutralised
 from transforms.wide_users import WIDE_BASE_COLUMNS, attribute_headers, wide_users_sheet
 
