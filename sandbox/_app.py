@@ -1,7 +1,8 @@
 """The ASGI application: routing and the request pipeline.
 
 Pipeline for ``/v2/...``: route match (unknown paths are Nest's router 404, before any guard)
--> throttler (401 for an unknown ``cal_`` key, 429 when blocked, rate-limit headers on every
+-> throttler (the route's own throttle if it has one, else the key's default limit, which
+answers 401 for an unknown ``cal_`` key; 429 when blocked; rate-limit headers on every
 response) -> faults -> handler (auth, role guards, validation, work) -> envelope.
 ``/_sandbox/...`` admin routes skip the throttler and the faults and need no credentials.
 """
@@ -20,7 +21,7 @@ from sandbox import _admin
 from sandbox._auth import user_for_api_key
 from sandbox._errors import ApiError, HttpError, error_body
 from sandbox._json import dumps
-from sandbox._ratelimit import tracker_for
+from sandbox._ratelimit import endpoint_throttle, tracker_for
 from sandbox._request import Reply, Request
 from sandbox._runtime import Runtime
 
@@ -89,6 +90,15 @@ async def _drop_connection(send: Callable) -> None:
     raise ConnectionDropped
 
 
+def _unknown_api_key(req: Request, authorization: str | None) -> bool:
+    """The default limit looks a ``cal_`` key up (and keeps the user for the handler)."""
+    token = (authorization or "").replace("Bearer ", "", 1)
+    if not token.startswith("cal_"):
+        return False
+    req._user_id = user_for_api_key(req.conn, token)
+    return req._user_id is None
+
+
 def _run_handler(handler: Handler, req: Request) -> tuple[int, object]:
     try:
         reply = handler(req)
@@ -150,17 +160,14 @@ class SandboxApp:
             error = HttpError(404, f"Cannot {req.method} {req.path}")
             return 404, error_body(error, req.full_path), []
         handler, req.params = found
+        throttle = endpoint_throttle(handler)
         authorization = req.headers.get("authorization")
-        if authorization:
-            token = authorization.replace("Bearer ", "", 1)
-            if token.startswith("cal_"):
-                req._user_id = user_for_api_key(rt.conn, token)
-                if req._user_id is None:
-                    error = HttpError(401, "CustomThrottlerGuard - Invalid API Key")
-                    return 401, error_body(error, req.full_path), []
+        if throttle is None and _unknown_api_key(req, authorization):
+            error = HttpError(401, "CustomThrottlerGuard - Invalid API Key")
+            return 401, error_body(error, req.full_path), []
         client_ip = req.headers.get("cf-connecting-ip") or "127.0.0.1"
         tracker = tracker_for(authorization, req.headers.get("x-cal-client-id"), client_ip)
-        verdict = rt.limiter.hit(tracker)
+        verdict = rt.limiter.hit(tracker, throttle)
         extra = verdict.headers()
         if verdict.blocked:
             error = ApiError(429, "ThrottlerException", THROTTLED, THROTTLED)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sandbox._auth import OAuthClient
 from sandbox._faults import FaultInjector
-from sandbox._ratelimit import FixedWindowLimiter
+from sandbox._ratelimit import ORG_TEAMS_DELETE, FixedWindowLimiter
 
 
 @dataclass
@@ -41,6 +41,10 @@ class Runtime:
     base_url: str = ""
     stats: Stats = field(default_factory=Stats)
 
+    def _endpoint_limit(self) -> dict[str, float]:
+        window, block = self.limiter.scaled(ORG_TEAMS_DELETE)
+        return {"limit": ORG_TEAMS_DELETE.limit, "window_seconds": window, "block_seconds": block}
+
     def info(self) -> dict[str, Any]:
         """The --info-file / GET /_sandbox/info document."""
         return {
@@ -56,6 +60,7 @@ class Runtime:
                 "oauth_client": self.limiter.oauth_limit,
                 "window_seconds": self.limiter.window,
                 "block_seconds": self.limiter.block,
+                "endpoints": {ORG_TEAMS_DELETE.name: self._endpoint_limit()},
             },
             "faults": self.faults.spec.text,
         }

@@ -14,6 +14,7 @@ from typing import Any
 from sandbox._auth import RANK, org_role
 from sandbox._errors import HttpError, PrismaError, not_found
 from sandbox._memberships import MEMBERSHIP_FIELDS, MEMBERSHIP_SQL, membership_out
+from sandbox._ratelimit import ORG_TEAMS_DELETE, throttled
 from sandbox._request import Reply, Request, created, ok
 from sandbox._store import Transaction
 from sandbox._validation import Field, validate
@@ -151,6 +152,7 @@ def update_team(req: Request) -> Reply:
     return ok(team_out(_team_row(req.conn, team_id)))
 
 
+@throttled(ORG_TEAMS_DELETE)
 def delete_team(req: Request) -> Reply:
     _, team_id = req.team(team_admin=False)
     row = _team_row(req.conn, team_id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from sandbox import FixedWindowLimiter
+from sandbox._ratelimit import ORG_TEAMS_DELETE
 
 HEADERS = (
     "X-RateLimit-Limit-Default",
@@ -91,3 +93,49 @@ def test_limiter_window_and_block_with_a_fake_clock() -> None:
     now[0] = 130.0  # the window that started at t=60 has ended: a fresh one
     assert limiter.hit(key).remaining == 1
     assert limiter.limit_for("oauth_client_y") == 9  # ceil(2 * 500 / 120)
+
+
+TEAMS_DELETE = (
+    "X-RateLimit-Limit-Org_teams_delete",
+    "X-RateLimit-Remaining-Org_teams_delete",
+    "X-RateLimit-Reset-Org_teams_delete",
+)
+
+
+def test_delete_team_is_counted_only_by_its_own_one_per_second_throttle(start_sandbox) -> None:
+    box = start_sandbox(seed_users=3, rate_limit=5, rate_window=60)  # the real 1 s throttle
+    teams = httpx.Client(
+        base_url=f"{box.base_url}/v2/organizations/{box.org_id}/teams",
+        headers={"Authorization": f"Bearer {box.api_key}"},
+        timeout=10,
+    )
+    first, second = (teams.post("", json={"name": f"T{i}"}).json()["data"]["id"] for i in (1, 2))
+    deleted = teams.delete(f"/{first}")
+    refused = teams.delete(f"/{second}")  # within the same second
+    assert (deleted.status_code, refused.status_code) == (200, 429)
+    for response in (deleted, refused):
+        assert [response.headers[name] for name in TEAMS_DELETE] == ["1", "0", "1"]
+        assert not any(name in response.headers for name in HEADERS)  # the key's limit is skipped
+    assert refused.json()["error"]["code"] == "ThrottlerException"
+    assert teams.get(f"/{second}").status_code == 200  # the refused delete did nothing
+    time.sleep(1.1)  # the block (1 s) is over
+    assert teams.delete(f"/{second}").status_code == 200
+    after = teams.get("")
+    assert after.headers["X-RateLimit-Remaining-Default"] == "1"  # 2 creates + 2 gets, no deletes
+    stranger = teams.delete(f"/{first}", headers={"Authorization": "Bearer cal_" + "0" * 32})
+    assert stranger.status_code == 401  # passed the throttler, refused by the auth guard
+    assert stranger.json()["error"]["message"].startswith("ApiAuthStrategy")
+    teams.close()
+
+
+def test_an_endpoint_throttle_scales_with_the_window() -> None:
+    now = [0.0]
+    limiter = FixedWindowLimiter(api_key_limit=2, window_seconds=6, clock=lambda: now[0])
+    assert limiter.scaled(ORG_TEAMS_DELETE) == pytest.approx((0.1, 0.1))
+    verdicts = [limiter.hit("api_key_x", ORG_TEAMS_DELETE) for _ in range(2)]
+    assert [(v.blocked, v.remaining, v.reset_seconds) for v in verdicts] == [
+        (False, 0, 1), (True, 0, 1),
+    ]  # fmt: skip
+    assert limiter.hit("api_key_x").remaining == 1  # the key's own count is untouched
+    now[0] = 0.11
+    assert not limiter.hit("api_key_x", ORG_TEAMS_DELETE).blocked
