@@ -12,8 +12,8 @@ import sqlite3
 from typing import Any
 
 from sandbox._errors import PrismaError, not_found
-from sandbox._request import Reply, Request, created, ok
-from sandbox._store import Transaction, cuid, next_seq
+from sandbox._request import Reply, Request, created, crud_routes, ok
+from sandbox._store import Transaction, cuid, next_seq, update_row
 from sandbox._validation import Field, validate
 
 TYPES = ("TEXT", "NUMBER", "SINGLE_SELECT", "MULTI_SELECT")
@@ -87,12 +87,7 @@ def insert_option(conn: sqlite3.Connection, attribute_id: str, value: str, slug:
 
 def list_attributes(req: Request) -> Reply:
     org_id = req.org("MEMBER")
-    page = req.page()
-    sql = "SELECT * FROM attributes WHERE team_id = ? ORDER BY seq"
-    if page.shuffle is None:
-        rows = req.conn.execute(sql + page.sql, (org_id,)).fetchall()
-    else:
-        rows = page.cut(req.conn.execute(sql, (org_id,)).fetchall())
+    rows = req.page_rows("SELECT * FROM attributes WHERE team_id = ? ORDER BY seq", [org_id])
     return ok([attribute_out(row) for row in rows])
 
 
@@ -143,9 +138,7 @@ def update_attribute(req: Request) -> Reply:
         ).fetchone()
     ):
         raise PrismaError(409)
-    if data:
-        sets = ", ".join(f"{key} = ?" for key in data)
-        conn.execute(f"UPDATE attributes SET {sets} WHERE id = ?", [*data.values(), row["id"]])
+    update_row(conn, "attributes", row["id"], data)
     return ok(attribute_out(find_attribute(conn, org_id, row["id"])))
 
 
@@ -192,11 +185,7 @@ def update_option(req: Request) -> Reply:
     attribute_id, option_id = req.params["attributeId"], req.params["optionId"]
     if _option_row(req.conn, attribute_id, option_id) is None:
         raise PrismaError(404)
-    if data:
-        sets = ", ".join(f"{key} = ?" for key in data)
-        req.conn.execute(
-            f"UPDATE attribute_options SET {sets} WHERE id = ?", [*data.values(), option_id]
-        )
+    update_row(req.conn, "attribute_options", option_id, data)
     return ok(option_out(_option_row(req.conn, attribute_id, option_id)))
 
 
@@ -211,11 +200,11 @@ def delete_option(req: Request) -> Reply:
 
 BASE = "/v2/organizations/{orgId}/attributes"
 ROUTES = [
-    ("GET", BASE, list_attributes),
-    ("POST", BASE, create_attribute),
-    ("GET", BASE + "/{attributeId}", get_attribute),
-    ("PATCH", BASE + "/{attributeId}", update_attribute),
-    ("DELETE", BASE + "/{attributeId}", delete_attribute),
+    *crud_routes(
+        BASE,
+        "attributeId",
+        (list_attributes, create_attribute, get_attribute, update_attribute, delete_attribute),
+    ),
     ("GET", BASE + "/{attributeId}/options", list_options),
     ("POST", BASE + "/{attributeId}/options", create_option),
     ("PATCH", BASE + "/{attributeId}/options/{optionId}", update_option),

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sandbox._errors import PrismaError, not_found
-from sandbox._request import Reply, Request, created, ok
-from sandbox._store import Transaction
+from sandbox._request import Reply, Request, created, crud_routes, ok
+from sandbox._store import Transaction, update_row
 from sandbox._validation import Field, validate
 
 ROLES = ("MEMBER", "OWNER", "ADMIN")
@@ -25,6 +25,7 @@ TYPE_NAMES = {
     "SINGLE_SELECT": "singleSelect",
     "MULTI_SELECT": "multiSelect",
 }
+COLUMNS = {"accepted": "accepted", "role": "role", "disableImpersonation": "disable_impersonation"}
 MEMBERSHIP_SQL = (
     "SELECT m.*, u.avatar_url, u.username, u.name, u.email, u.bio, u.metadata"
     " FROM memberships m JOIN users u ON u.id = m.user_id"
@@ -107,24 +108,30 @@ def org_memberships_out(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> li
     return [membership_out(row, attrs.get(row["id"], [])) for row in rows]
 
 
-def _membership_in_org(req: Request, org_id: int) -> sqlite3.Row:
+def find_membership(req: Request, team_id: int, missing: str) -> sqlite3.Row:
+    """The path's ``membershipId`` in org or team ``team_id``; 404 ``missing`` if absent
+    (``{id}`` in it is replaced by the membership id)."""
     membership_id = req.int_param("membershipId")
     row = req.conn.execute(
-        MEMBERSHIP_SQL + " WHERE m.id = ? AND m.team_id = ?", (membership_id, org_id)
+        MEMBERSHIP_SQL + " WHERE m.id = ? AND m.team_id = ?", (membership_id, team_id)
     ).fetchone()
     if row is None:
-        raise not_found(f"IsMembershipInOrg - Membership ({membership_id}) not found.")
+        raise not_found(missing.replace("{id}", str(membership_id)))
     return row
+
+
+def update_membership_row(conn: sqlite3.Connection, row_id: int, data: dict[str, Any]) -> None:
+    """Write the validated ``MEMBERSHIP_FIELDS`` of an org or team membership."""
+    update_row(conn, "memberships", row_id, {COLUMNS[k]: v for k, v in data.items()})
+
+
+def _membership_in_org(req: Request, org_id: int) -> sqlite3.Row:
+    return find_membership(req, org_id, "IsMembershipInOrg - Membership ({id}) not found.")
 
 
 def list_memberships(req: Request) -> Reply:
     org_id = req.org("ADMIN")
-    page = req.page()
-    sql = MEMBERSHIP_SQL + " WHERE m.team_id = ? ORDER BY m.id"
-    if page.shuffle is None:
-        rows = req.conn.execute(sql + page.sql, (org_id,)).fetchall()
-    else:
-        rows = page.cut(req.conn.execute(sql, (org_id,)).fetchall())
+    rows = req.page_rows(MEMBERSHIP_SQL + " WHERE m.team_id = ? ORDER BY m.id", [org_id])
     return ok(org_memberships_out(req.conn, rows))
 
 
@@ -170,15 +177,7 @@ def create_membership(req: Request) -> Reply:
 def update_membership(req: Request) -> Reply:
     org_id = req.org("ADMIN")
     row = _membership_in_org(req, org_id)
-    data = validate(req.json(), MEMBERSHIP_FIELDS)
-    columns = {
-        "accepted": "accepted",
-        "role": "role",
-        "disableImpersonation": "disable_impersonation",
-    }
-    if data:
-        sets = ", ".join(f"{columns[k]} = ?" for k in data)
-        req.conn.execute(f"UPDATE memberships SET {sets} WHERE id = ?", [*data.values(), row["id"]])
+    update_membership_row(req.conn, row["id"], validate(req.json(), MEMBERSHIP_FIELDS))
     fresh = req.conn.execute(MEMBERSHIP_SQL + " WHERE m.id = ?", (row["id"],)).fetchone()
     return ok(org_memberships_out(req.conn, [fresh])[0])
 
@@ -203,10 +202,8 @@ def delete_membership(req: Request) -> Reply:
     return ok(out)
 
 
-ROUTES = [
-    ("GET", "/v2/organizations/{orgId}/memberships", list_memberships),
-    ("POST", "/v2/organizations/{orgId}/memberships", create_membership),
-    ("GET", "/v2/organizations/{orgId}/memberships/{membershipId}", get_membership),
-    ("PATCH", "/v2/organizations/{orgId}/memberships/{membershipId}", update_membership),
-    ("DELETE", "/v2/organizations/{orgId}/memberships/{membershipId}", delete_membership),
-]
+ROUTES = crud_routes(
+    "/v2/organizations/{orgId}/memberships",
+    "membershipId",
+    (list_memberships, create_membership, get_membership, update_membership, delete_membership),
+)

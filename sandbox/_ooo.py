@@ -16,6 +16,7 @@ from typing import Any
 
 from sandbox._errors import ValidationFailed, bad_request, conflict, forbidden
 from sandbox._request import Reply, Request, created, ok
+from sandbox._store import update_row
 from sandbox._users import user_in_org
 from sandbox._validation import Field, validate
 
@@ -129,11 +130,7 @@ def _order(req: Request) -> str:
 def _listing(req: Request, where: str, args: list[Any]) -> Reply:
     page = req.page()
     sql = "SELECT o.* FROM ooo o JOIN users u ON u.id = o.user_id WHERE " + where + _order(req)
-    if page.shuffle is None:
-        rows = req.conn.execute(sql + page.sql, args).fetchall()
-    else:
-        rows = page.cut(req.conn.execute(sql, args).fetchall())
-    return ok([ooo_out(row) for row in rows])
+    return ok([ooo_out(row) for row in page.rows(req.conn, sql, args)])
 
 
 def list_user_ooo(req: Request) -> Reply:
@@ -197,9 +194,7 @@ def update_ooo(req: Request) -> Reply:
     values = {columns[k]: v for k, v in data.items() if k in columns}
     if "reason" in data:
         values["reason_id"] = REASONS.index(data["reason"]) + 1
-    if values:
-        sets = ", ".join(f"{name} = ?" for name in values)
-        req.conn.execute(f"UPDATE ooo SET {sets} WHERE id = ?", [*values.values(), row["id"]])
+    update_row(req.conn, "ooo", row["id"], values)
     fresh = req.conn.execute("SELECT * FROM ooo WHERE id = ?", (row["id"],)).fetchone()
     return ok(ooo_out(fresh))
 

@@ -8,6 +8,7 @@ through sees duplicates and gaps, as it could with a database that promises no o
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -32,10 +33,12 @@ class Page:
             self.shuffle.shuffle(items)
         return list(items[self.skip : self.skip + self.take])
 
-    @property
-    def sql(self) -> str:
-        """LIMIT/OFFSET clause (only when no shuffle is asked for)."""
-        return f" LIMIT {int(self.take)} OFFSET {int(self.skip)}"
+    def rows(self, conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[sqlite3.Row]:
+        """This page of an ordered query: LIMIT/OFFSET in SQL unless the page is shuffled."""
+        if self.shuffle is not None:
+            return self.cut(conn.execute(sql, args).fetchall())
+        limited = f"{sql} LIMIT {int(self.take)} OFFSET {int(self.skip)}"
+        return conn.execute(limited, args).fetchall()
 
 
 def parse_page(

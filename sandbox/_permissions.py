@@ -10,58 +10,35 @@ from __future__ import annotations
 import re
 
 CRUD = ("create", "read", "update", "delete")
-ORG_REGISTRY: dict[str, tuple[str, ...]] = {
-    "*": ("*",),
+MEMBER_ACTIONS = (  # on a team's or the org's members
+    "invite",
+    "remove",
+    "listMembers",
+    "listMembersPrivate",
+    "changeMemberRole",
+    "impersonate",
+)
+SHARED_REGISTRY: dict[str, tuple[str, ...]] = {  # the same in both scopes
     "role": CRUD,
     "eventType": CRUD,
-    "team": (
-        *CRUD,
-        "invite",
-        "remove",
-        "listMembers",
-        "listMembersPrivate",
-        "changeMemberRole",
-        "impersonate",
-    ),
-    "organization": (
-        "create",
-        "read",
-        "listMembers",
-        "listMembersPrivate",
-        "invite",
-        "remove",
-        "manageBilling",
-        "changeMemberRole",
-        "impersonate",
-        "update",
-    ),
-    "booking": ("read", "readOrgBookings", "readRecordings", "update", "readOrgAuditLogs"),
     "insights": ("read",),
     "workflow": CRUD,
-    "organization.attributes": ("read", "update", "delete", "create", "editUsers"),
     "routingForm": CRUD,
     "webhook": CRUD,
+}
+ORG_REGISTRY: dict[str, tuple[str, ...]] = {
+    **SHARED_REGISTRY,
+    "*": ("*",),
+    "team": (*CRUD, *MEMBER_ACTIONS),
+    "organization": ("create", "read", "update", "manageBilling", *MEMBER_ACTIONS),
+    "booking": ("read", "readOrgBookings", "readRecordings", "update", "readOrgAuditLogs"),
+    "organization.attributes": ("read", "update", "delete", "create", "editUsers"),
     "watchlist": CRUD,
 }
 TEAM_REGISTRY: dict[str, tuple[str, ...]] = {
-    "role": CRUD,
-    "eventType": CRUD,
-    "team": (
-        "read",
-        "update",
-        "delete",
-        "invite",
-        "remove",
-        "listMembers",
-        "listMembersPrivate",
-        "changeMemberRole",
-        "impersonate",
-    ),
+    **SHARED_REGISTRY,
+    "team": ("read", "update", "delete", *MEMBER_ACTIONS),
     "booking": ("read", "readTeamBookings", "readRecordings", "update", "readTeamAuditLogs"),
-    "insights": ("read",),
-    "workflow": CRUD,
-    "routingForm": CRUD,
-    "webhook": CRUD,
 }
 ORG_PERMISSIONS = frozenset(f"{r}.{a}" for r, actions in ORG_REGISTRY.items() for a in actions)
 TEAM_PERMISSIONS = frozenset(f"{r}.{a}" for r, actions in TEAM_REGISTRY.items() for a in actions)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,18 @@ def created(data: Any) -> Reply:
 
 
 NO_CONTENT = Reply(204)
+
+
+def crud_routes(
+    base: str, item: str, handlers: tuple[Callable[..., Reply], ...]
+) -> list[tuple[str, str, Callable[..., Reply]]]:
+    """A resource's five routes: list and create on ``base``; get, update and delete on
+    ``base/{item}``. ``handlers`` come in that order."""
+    one = f"{base}/{{{item}}}"
+    methods = (("GET", base), ("POST", base), ("GET", one), ("PATCH", one), ("DELETE", one))
+    return [
+        (method, path, handler) for (method, path), handler in zip(methods, handlers, strict=True)
+    ]
 
 
 @dataclass
@@ -107,13 +119,18 @@ class Request:
     def org(self, minimum: str) -> int:
         """ApiAuthGuard + IsOrgGuard + RolesGuard(ORG_<minimum>); returns the org id."""
         user_id = self.user_id
+        org_id = self._is_org()
+        _auth.require_org_role(self.conn, user_id, org_id, minimum)
+        return org_id
+
+    def _is_org(self) -> int:
+        """IsOrgGuard: the path's org id must be this sandbox's org (else 403)."""
         org_id = self.int_param("orgId")
         if org_id != self.runtime.org_id:
             raise forbidden(
                 f"IsOrgGuard - provided organization id={org_id} does not represent any "
                 "existing organization."
             )
-        _auth.require_org_role(self.conn, user_id, org_id, minimum)
         return org_id
 
     def team(self, *, team_admin: bool) -> tuple[int, int]:
@@ -122,12 +139,7 @@ class Request:
         ``team_admin`` routes need TEAM_ADMIN (org admins pass); the others need ORG_ADMIN.
         """
         user_id = self.user_id
-        org_id = self.int_param("orgId")
-        if org_id != self.runtime.org_id:
-            raise forbidden(
-                f"IsOrgGuard - provided organization id={org_id} does not represent any "
-                "existing organization."
-            )
+        org_id = self._is_org()
         team_id = self.int_param("teamId")
         row = self.conn.execute("SELECT parent_id FROM teams WHERE id = ?", (team_id,)).fetchone()
         if row is None:
@@ -146,3 +158,7 @@ class Request:
         )
         shuffle = None if self.reorder_seed is None else random.Random(self.reorder_seed)
         return Page(take=take, skip=skip, shuffle=shuffle)
+
+    def page_rows(self, sql: str, args: Sequence[Any], maximum: int = 250) -> list[sqlite3.Row]:
+        """The requested page of an ordered query (``take``/``skip`` checked as the API does)."""
+        return self.page(maximum).rows(self.conn, sql, args)

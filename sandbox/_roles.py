@@ -14,8 +14,8 @@ from typing import Any
 
 from sandbox._errors import bad_request, not_found
 from sandbox._permissions import first_invalid, invalid_message, is_permission_string
-from sandbox._request import NO_CONTENT, Reply, Request, created, ok
-from sandbox._store import cuid, iso_now, next_seq
+from sandbox._request import NO_CONTENT, Reply, Request, created, crud_routes, ok
+from sandbox._store import cuid, iso_now, next_seq, update_row
 from sandbox._validation import Field, validate
 
 
@@ -77,9 +77,8 @@ ROLE_FIELDS = (
 
 def list_roles(req: Request) -> Reply:
     owner_id, team = _scope(req)
-    page = req.page()
-    rows = req.conn.execute("SELECT * FROM roles WHERE team_id = ? ORDER BY seq", (owner_id,))
-    return ok([role_out(row, team) for row in page.cut(rows.fetchall())])
+    rows = req.page_rows("SELECT * FROM roles WHERE team_id = ? ORDER BY seq", [owner_id])
+    return ok([role_out(row, team) for row in rows])
 
 
 def get_role(req: Request) -> Reply:
@@ -131,8 +130,7 @@ def update_role(req: Request) -> Reply:
     if permissions is not None:
         values["permissions"] = json.dumps(permissions)
     values["updated_at"] = iso_now()
-    sets = ", ".join(f"{name} = ?" for name in values)
-    req.conn.execute(f"UPDATE roles SET {sets} WHERE id = ?", [*values.values(), row["id"]])
+    update_row(req.conn, "roles", row["id"], values)
     return ok(role_out(_role_by_id(req.conn, row["id"]), team))
 
 
@@ -205,11 +203,7 @@ def remove_permissions(req: Request) -> Reply:
 def _routes(base: str) -> list[tuple[str, str, Any]]:
     one = base + "/{roleId}"
     return [
-        ("GET", base, list_roles),
-        ("POST", base, create_role),
-        ("GET", one, get_role),
-        ("PATCH", one, update_role),
-        ("DELETE", one, delete_role),
+        *crud_routes(base, "roleId", (list_roles, create_role, get_role, update_role, delete_role)),
         ("GET", one + "/permissions", list_permissions),
         ("POST", one + "/permissions", add_permissions),
         ("PUT", one + "/permissions", replace_permissions),

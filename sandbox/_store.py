@@ -118,6 +118,16 @@ def next_seq(conn: sqlite3.Connection, table: str) -> int:
     return int(row[0])
 
 
+def update_row(conn: sqlite3.Connection, table: str, row_id: object, values: dict) -> None:
+    """``UPDATE table SET col = ?, ... WHERE id = ?``; nothing to do for no values.
+
+    Column names come from the handlers' own mappings, never from a request body.
+    """
+    if values:
+        sets = ", ".join(f"{column} = ?" for column in values)
+        conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", [*values.values(), row_id])
+
+
 class Transaction:
     """``with Transaction(conn):`` runs the block in BEGIN IMMEDIATE ... COMMIT/ROLLBACK."""
 

@@ -12,11 +12,17 @@ import sqlite3
 from typing import Any
 
 from sandbox._auth import RANK, org_role
-from sandbox._errors import HttpError, PrismaError, not_found
-from sandbox._memberships import MEMBERSHIP_FIELDS, MEMBERSHIP_SQL, membership_out
+from sandbox._errors import HttpError, PrismaError
+from sandbox._memberships import (
+    MEMBERSHIP_FIELDS,
+    MEMBERSHIP_SQL,
+    find_membership,
+    membership_out,
+    update_membership_row,
+)
 from sandbox._ratelimit import ORG_TEAMS_DELETE, throttled
-from sandbox._request import Reply, Request, created, ok
-from sandbox._store import Transaction
+from sandbox._request import Reply, Request, created, crud_routes, ok
+from sandbox._store import Transaction, update_row
 from sandbox._validation import Field, validate
 
 TEAM_FIELDS = (
@@ -77,24 +83,16 @@ def _write_team(conn: sqlite3.Connection, team_id: int, data: dict[str, Any]) ->
     extra = json.loads(row["extra"])
     extra.update({k: v for k, v in data.items() if k not in COLUMNS and k != "autoAcceptCreator"})
     values["extra"] = json.dumps(extra)
-    sets = ", ".join(f"{name} = ?" for name in values)
-    conn.execute(f"UPDATE teams SET {sets} WHERE id = ?", [*values.values(), team_id])
+    update_row(conn, "teams", team_id, values)
 
 
 def _team_row(conn: sqlite3.Connection, team_id: int) -> sqlite3.Row:
     return conn.execute("SELECT * FROM teams WHERE id = ?", (team_id,)).fetchone()
 
 
-def _page_rows(req: Request, sql: str, args: list[Any]) -> list[sqlite3.Row]:
-    page = req.page()
-    if page.shuffle is None:
-        return req.conn.execute(sql + page.sql, args).fetchall()
-    return page.cut(req.conn.execute(sql, args).fetchall())
-
-
 def list_teams(req: Request) -> Reply:
     org_id = req.org("ADMIN")
-    rows = _page_rows(req, "SELECT * FROM teams WHERE parent_id = ? ORDER BY id", [org_id])
+    rows = req.page_rows("SELECT * FROM teams WHERE parent_id = ? ORDER BY id", [org_id])
     return ok([team_out(row) for row in rows])
 
 
@@ -108,7 +106,7 @@ def my_teams(req: Request) -> Reply:
             " WHERE t.parent_id = ? AND m.user_id = ? ORDER BY t.id"
         )
         args = [org_id, req.user_id]
-    return ok([team_out(row) for row in _page_rows(req, sql, args)])
+    return ok([team_out(row) for row in req.page_rows(sql, args)])
 
 
 def get_team(req: Request) -> Reply:
@@ -163,18 +161,12 @@ def delete_team(req: Request) -> Reply:
 
 
 def _team_membership(req: Request, team_id: int) -> sqlite3.Row:
-    membership_id = req.int_param("membershipId")
-    row = req.conn.execute(
-        MEMBERSHIP_SQL + " WHERE m.id = ? AND m.team_id = ?", (membership_id, team_id)
-    ).fetchone()
-    if row is None:
-        raise not_found("Organization's Team membership not found")
-    return row
+    return find_membership(req, team_id, "Organization's Team membership not found")
 
 
 def list_team_memberships(req: Request) -> Reply:
     _, team_id = req.team(team_admin=True)
-    rows = _page_rows(req, MEMBERSHIP_SQL + " WHERE m.team_id = ? ORDER BY m.id", [team_id])
+    rows = req.page_rows(MEMBERSHIP_SQL + " WHERE m.team_id = ? ORDER BY m.id", [team_id])
     return ok([membership_out(row, None) for row in rows])
 
 
@@ -213,15 +205,7 @@ def create_team_membership(req: Request) -> Reply:
 def update_team_membership(req: Request) -> Reply:
     _, team_id = req.team(team_admin=True)
     row = _team_membership(req, team_id)
-    data = validate(req.json(), MEMBERSHIP_FIELDS)
-    columns = {
-        "accepted": "accepted",
-        "role": "role",
-        "disableImpersonation": "disable_impersonation",
-    }
-    if data:
-        sets = ", ".join(f"{columns[k]} = ?" for k in data)
-        req.conn.execute(f"UPDATE memberships SET {sets} WHERE id = ?", [*data.values(), row["id"]])
+    update_membership_row(req.conn, row["id"], validate(req.json(), MEMBERSHIP_FIELDS))
     return ok(membership_out(_team_membership(req, team_id), None))
 
 
@@ -234,15 +218,17 @@ def delete_team_membership(req: Request) -> Reply:
 
 BASE = "/v2/organizations/{orgId}/teams"
 ROUTES = [
-    ("GET", BASE, list_teams),
-    ("POST", BASE, create_team),
     ("GET", BASE + "/me", my_teams),
-    ("GET", BASE + "/{teamId}", get_team),
-    ("PATCH", BASE + "/{teamId}", update_team),
-    ("DELETE", BASE + "/{teamId}", delete_team),
-    ("GET", BASE + "/{teamId}/memberships", list_team_memberships),
-    ("POST", BASE + "/{teamId}/memberships", create_team_membership),
-    ("GET", BASE + "/{teamId}/memberships/{membershipId}", get_team_membership),
-    ("PATCH", BASE + "/{teamId}/memberships/{membershipId}", update_team_membership),
-    ("DELETE", BASE + "/{teamId}/memberships/{membershipId}", delete_team_membership),
+    *crud_routes(BASE, "teamId", (list_teams, create_team, get_team, update_team, delete_team)),
+    *crud_routes(
+        BASE + "/{teamId}/memberships",
+        "membershipId",
+        (
+            list_team_memberships,
+            create_team_membership,
+            get_team_membership,
+            update_team_membership,
+            delete_team_membership,
+        ),
+    ),
 ]

@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 
 from sandbox._errors import PrismaError, conflict, forbidden
 from sandbox._request import Reply, Request, created, ok
-from sandbox._store import Transaction, iso_now
+from sandbox._store import Transaction, iso_now, update_row
 from sandbox._validation import EMAIL_RE, Field, validate
 
 TIME_ZONES = frozenset(available_timezones())
@@ -213,10 +213,7 @@ def update_user(req: Request) -> Reply:
     conn = req.conn
     with Transaction(conn):
         _check_unique(conn, org_id, data, user_id)
-        values = _column_values(data)
-        if values:
-            sets = ", ".join(f"{name} = ?" for name in values)
-            conn.execute(f"UPDATE users SET {sets} WHERE id = ?", [*values.values(), user_id])
+        update_row(conn, "users", user_id, _column_values(data))
     row = conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
     return ok(user_out(row))
 
@@ -282,11 +279,7 @@ def list_users(req: Request) -> Reply:
         sql += clause
         args += extra
     sql += " ORDER BY id"
-    if page.shuffle is None:
-        rows = req.conn.execute(sql + page.sql, args).fetchall()
-    else:
-        rows = page.cut(req.conn.execute(sql, args).fetchall())
-    return ok([user_out(row) for row in rows])
+    return ok([user_out(row) for row in page.rows(req.conn, sql, args)])
 
 
 def _option_filter(option_ids: list[str], operator: str) -> tuple[str, list[Any]]:

@@ -7,7 +7,8 @@ import sqlite3
 from typing import Any
 
 from sandbox._errors import not_found
-from sandbox._request import Reply, Request, created, ok
+from sandbox._request import Reply, Request, created, crud_routes, ok
+from sandbox._store import update_row
 from sandbox._validation import Field, validate
 
 TRIGGERS = (
@@ -76,9 +77,8 @@ def _webhook(req: Request, org_id: int) -> sqlite3.Row:
 
 def list_webhooks(req: Request) -> Reply:
     org_id = req.org("ADMIN")
-    page = req.page()
-    rows = req.conn.execute("SELECT * FROM webhooks WHERE team_id = ? ORDER BY id", (org_id,))
-    return ok([webhook_out(row) for row in page.cut(rows.fetchall())])
+    rows = req.page_rows("SELECT * FROM webhooks WHERE team_id = ? ORDER BY id", [org_id])
+    return ok([webhook_out(row) for row in rows])
 
 
 def get_webhook(req: Request) -> Reply:
@@ -119,9 +119,7 @@ def update_webhook(req: Request) -> Reply:
         "version": "version",
     }
     values = {columns[k]: (json.dumps(v) if k == "triggers" else v) for k, v in data.items()}
-    if values:
-        sets = ", ".join(f"{name} = ?" for name in values)
-        req.conn.execute(f"UPDATE webhooks SET {sets} WHERE id = ?", [*values.values(), row["id"]])
+    update_row(req.conn, "webhooks", row["id"], values)
     return ok(webhook_out(_webhook(req, org_id)))
 
 
@@ -133,10 +131,6 @@ def delete_webhook(req: Request) -> Reply:
 
 
 BASE = "/v2/organizations/{orgId}/webhooks"
-ROUTES = [
-    ("GET", BASE, list_webhooks),
-    ("POST", BASE, create_webhook),
-    ("GET", BASE + "/{webhookId}", get_webhook),
-    ("PATCH", BASE + "/{webhookId}", update_webhook),
-    ("DELETE", BASE + "/{webhookId}", delete_webhook),
-]
+ROUTES = crud_routes(
+    BASE, "webhookId", (list_webhooks, create_webhook, get_webhook, update_webhook, delete_webhook)
+)
