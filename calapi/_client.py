@@ -33,6 +33,7 @@ from calapi._ratelimit import RateLimiter, ServerBudget
 from calapi._records import Me
 from calapi._settings import Settings
 from calapi._stats import RunStats
+from calapi._throttles import EndpointThrottles
 
 logger = logging.getLogger("calapi")
 
@@ -63,6 +64,7 @@ class CalClient(OrganizationEndpoints):
             margin=settings.rate_margin,
             pad=settings.effective_rate_pad,
         )
+        self._throttles = EndpointThrottles(self._limiter.clock.now, self._limiter.clock.sleep)
         self._in_flight = asyncio.Semaphore(settings.max_in_flight)
         self._stats = RunStats()
         self._rng = rng or random.Random()
@@ -107,7 +109,7 @@ class CalClient(OrganizationEndpoints):
     def stats(self) -> RunStats:
         """A snapshot of this client's run statistics."""
         snap = self._stats.snapshot()
-        snap.limiter_wait_seconds = self._limiter.seconds_waited
+        snap.limiter_wait_seconds = self._limiter.seconds_waited + self._throttles.seconds_waited
         snap.shared_key_detections = self._limiter.shared_key_detections
         return snap
 
@@ -188,8 +190,18 @@ class CalClient(OrganizationEndpoints):
     async def _send_once(
         self, method: str, template: str, path: str, params: Any, json: Any
     ) -> httpx.Response:
+        """One send: a route with its own throttle waits its turn there, not in the limiter."""
+        if self._throttles.applies_to(method, template):
+            async with self._throttles.turn(method, template):
+                return await self._send(method, template, path, params, json, own_throttle=True)
+        return await self._send(method, template, path, params, json, own_throttle=False)
+
+    async def _send(
+        self, method: str, template: str, path: str, params: Any, json: Any, *, own_throttle: bool
+    ) -> httpx.Response:
+        clock = self._limiter.clock
         async with self._in_flight:
-            sent_at = await self._limiter.acquire()
+            sent_at = clock.now() if own_throttle else await self._limiter.acquire()
             request = self._http.build_request(method, path, params=params, json=json)
             self._stats.bytes_out += len(request.content) + len(str(request.url))
             try:
@@ -197,17 +209,28 @@ class CalClient(OrganizationEndpoints):
             except httpx.TransportError:
                 self._limiter.on_no_response()
                 raise
-            budget = ServerBudget.from_headers(response.headers)
-            now = self._limiter.clock.now()
-            if response.status_code == 429:
-                self._stats.rate_limited += 1
-                self._limiter.on_rate_limited(budget, now=now)
-            else:
-                self._limiter.observe(budget, now=now, sent_at=sent_at)
+            status = response.status_code
+            self._stats.rate_limited += status == 429
+            self._follow_rate_headers(method, template, response, sent_at)
         self._stats.bytes_in += len(response.content)
-        self._stats.record(method, template, response.status_code)
-        logger.debug("%s %s -> %s", method, path, response.status_code)
+        self._stats.record(method, template, status)
+        logger.debug("%s %s -> %s", method, path, status)
         return response
+
+    def _follow_rate_headers(
+        self, method: str, template: str, response: httpx.Response, sent_at: float
+    ) -> None:
+        """The key's limiter follows the ``Default`` headers; a route's own throttle (its
+        429 included) only paces that route and tells the limiter nothing about the key."""
+        now = self._limiter.clock.now()
+        if self._throttles.observe(method, template, response.headers, response.status_code):
+            self._limiter.observe(ServerBudget(), now=now, sent_at=sent_at)
+        elif response.status_code == 429:
+            self._limiter.on_rate_limited(ServerBudget.from_headers(response.headers), now=now)
+        else:
+            self._limiter.observe(
+                ServerBudget.from_headers(response.headers), now=now, sent_at=sent_at
+            )
 
     async def _backoff(self, method: str, path: str, attempt: int, why: str) -> None:
         self._stats.retries += 1
