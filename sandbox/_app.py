@@ -143,12 +143,14 @@ class SandboxApp:
 
     async def _serve_api(self, req: Request, send: Callable) -> None:
         rt = self.runtime
-        rt.stats.requests += 1
+        rt.stats.started()
         try:
             status, payload, extra = await self._throttle_and_route(req, send)
         except ConnectionDropped:
             rt.stats.by_status["dropped"] += 1  # the client saw no status
             raise
+        finally:
+            rt.stats.in_flight -= 1
         rt.stats.by_status[str(status)] += 1
         await _send_json(send, status, payload, extra)
 

@@ -14,11 +14,19 @@ from sandbox._ratelimit import ORG_TEAMS_DELETE, FixedWindowLimiter
 
 @dataclass
 class Stats:
-    """Requests seen on /v2, by status; 429s given; faults injected by kind."""
+    """Requests seen on /v2, by status; 429s given; faults injected by kind; how many
+    were being served at once (now, and at the most since start)."""
 
     by_status: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
     requests: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
+
+    def started(self) -> None:
+        self.requests += 1
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -26,6 +34,7 @@ class Stats:
             "by_status": dict(sorted(self.by_status.items())),
             "rate_limited": self.by_status.get("429", 0),
             "faults": dict(self.faults),
+            "peak_in_flight": self.peak_in_flight,
         }
 
 

@@ -97,3 +97,11 @@ async def test_a_blocked_key_is_waited_out_and_the_429_counted(limited_box, make
     assert stats.rate_limited >= 1 and stats.retries >= 1
     assert stats.requests[("GET", "/v2/organizations/{orgId}/attributes", 429)] >= 1
     assert stats.requests[("GET", "/v2/organizations/{orgId}/attributes", 200)] == 1
+
+
+async def test_requests_in_flight_are_bounded_and_the_bound_is_used(start_sandbox, make_client):
+    box = start_sandbox(seed_users=3, rate_limit=100000, faults="latency=1:150-150ms")
+    cal = make_client(box, max_in_flight=4)
+    results = await asyncio.gather(*(cal.list_attributes() for _ in range(24)))
+    assert all(r == results[0] for r in results) and results[0]
+    assert sandbox_stats(box)["peak_in_flight"] == 4  # never more, and slow answers overlap

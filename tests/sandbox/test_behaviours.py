@@ -205,6 +205,20 @@ def test_member_key_is_forbidden_on_admin_routes(client_for) -> None:
     assert admin.get("/users", params={"take": 1}).status_code == 200
 
 
+def test_missing_or_wrong_credentials_are_401_after_the_throttler(box) -> None:
+    url = f"{box.base_url}/v2/organizations/{box.org_id}/attributes"
+    bare = httpx.get(url)
+    assert bare.status_code == 401
+    assert bare.json()["error"]["message"].startswith(
+        "ApiAuthStrategy - No authentication method provided"
+    )
+    assert "X-RateLimit-Remaining-Default" in bare.headers  # counted (by IP) before auth
+    client_id = box.oauth_client["client_id"]
+    wrong_secret = httpx.get(url, headers={"x-cal-client-id": client_id, "x-cal-secret-key": "x"})
+    assert wrong_secret.status_code == 401
+    assert wrong_secret.json()["error"]["message"].endswith("Invalid client secret")
+
+
 def test_unknown_ids_and_org(owner: httpx.Client, box) -> None:
     assert owner.get("/memberships/999999").status_code == 404
     assert owner.get("/attributes/nope").json() == {"status": "success", "data": None}
