@@ -13,6 +13,7 @@ Usage::
 See calapi/README.md for the whole surface.
 """
 
+from calapi import _records
 from calapi._client import CalClient
 from calapi._errors import (
     AmbiguousWrite,
@@ -31,31 +32,13 @@ from calapi._errors import (
     TransportError,
 )
 from calapi._ratelimit import MonotonicClock, RateLimiter, ServerBudget
-from calapi._records import (
-    AssignedOption,
-    Attribute,
-    AttributeOption,
-    Me,
-    MemberAttribute,
-    Membership,
-    OptionAssignment,
-    OrgRole,
-    OutOfOffice,
-    Team,
-    TeamMembership,
-    TeamRole,
-    User,
-    Webhook,
-)
+from calapi._records import *  # noqa: F403  (the typed records, as _records.__all__ lists them)
 from calapi._retry import RetryPolicy
 from calapi._settings import Settings
 from calapi._stats import RunStats
 
 __all__ = [
     "AmbiguousWrite",
-    "AssignedOption",
-    "Attribute",
-    "AttributeOption",
     "AuthError",
     "CalApiError",
     "CalClient",
@@ -65,14 +48,8 @@ __all__ = [
     "Forbidden",
     "InconsistentPagination",
     "InvalidRequest",
-    "Me",
-    "MemberAttribute",
-    "Membership",
     "MonotonicClock",
     "NotFound",
-    "OptionAssignment",
-    "OrgRole",
-    "OutOfOffice",
     "RateLimited",
     "RateLimiter",
     "RetriableError",
@@ -81,10 +58,6 @@ __all__ = [
     "ServerBudget",
     "ServerError",
     "Settings",
-    "Team",
-    "TeamMembership",
-    "TeamRole",
     "TransportError",
-    "User",
-    "Webhook",
+    *_records.__all__,
 ]

@@ -48,8 +48,11 @@ TEAMS = ORG + "/teams"
 TEAM = TEAMS + "/{teamId}"
 TEAM_MEMBERSHIPS = TEAM + "/memberships"
 TEAM_MEMBERSHIP = TEAM_MEMBERSHIPS + "/{membershipId}"
+MY_TEAMS = TEAMS + "/me"
 ORG_ROLES = ORG + "/roles"
+ORG_ROLE = ORG_ROLES + "/{roleId}"
 TEAM_ROLES = TEAM + "/roles"
+TEAM_ROLE = TEAM_ROLES + "/{roleId}"
 WEBHOOKS = ORG + "/webhooks"
 WEBHOOK = WEBHOOKS + "/{webhookId}"
 
@@ -243,6 +246,13 @@ class OrganizationEndpoints:
     async def list_teams(self) -> list[Team]:
         return [t async for t in self.iter_teams()]
 
+    def iter_my_teams(self) -> AsyncIterator[Team]:
+        """``GET /teams/me``: the teams the credential's user is in (an org admin: all)."""
+        return self._paginate(MY_TEAMS)
+
+    async def list_my_teams(self) -> list[Team]:
+        return [t async for t in self.iter_my_teams()]
+
     async def get_team(self, team_id: int) -> Team:
         return await self._org_call("GET", TEAM, teamId=team_id)
 
@@ -253,7 +263,8 @@ class OrganizationEndpoints:
         return await self._org_call("PATCH", TEAM, json=fields, teamId=team_id)
 
     async def delete_team(self, team_id: int) -> Team:
-        """Cal.com throttles this endpoint on its own: 1 request per second."""
+        """Cal.com throttles this endpoint on its own (1 request per second, outside the
+        key's budget): concurrent calls are sent one at a time, each after the last's reset."""
         return await self._org_call("DELETE", TEAM, teamId=team_id)
 
     def iter_team_memberships(self, team_id: int) -> AsyncIterator[TeamMembership]:
@@ -261,6 +272,11 @@ class OrganizationEndpoints:
 
     async def list_team_memberships(self, team_id: int) -> list[TeamMembership]:
         return [m async for m in self.iter_team_memberships(team_id)]
+
+    async def get_team_membership(self, team_id: int, membership_id: int) -> TeamMembership:
+        return await self._org_call(
+            "GET", TEAM_MEMBERSHIP, teamId=team_id, membershipId=membership_id
+        )
 
     async def create_team_membership(self, team_id: int, **fields: Any) -> TeamMembership:
         return await self._org_call("POST", TEAM_MEMBERSHIPS, json=fields, teamId=team_id)
@@ -291,26 +307,30 @@ class OrganizationEndpoints:
     async def list_team_roles(self, team_id: int) -> list[TeamRole]:
         return [r async for r in self.iter_team_roles(team_id)]
 
+    async def get_org_role(self, role_id: str) -> OrgRole:
+        return await self._org_call("GET", ORG_ROLE, roleId=role_id)
+
+    async def get_team_role(self, team_id: int, role_id: str) -> TeamRole:
+        return await self._org_call("GET", TEAM_ROLE, teamId=team_id, roleId=role_id)
+
     async def create_org_role(self, **fields: Any) -> OrgRole:
         return await self._org_call("POST", ORG_ROLES, json=fields)
 
     async def update_org_role(self, role_id: str, **fields: Any) -> OrgRole:
         """``permissions``, if given, REPLACES the role's whole set."""
-        return await self._org_call("PATCH", ORG_ROLES + "/{roleId}", json=fields, roleId=role_id)
+        return await self._org_call("PATCH", ORG_ROLE, json=fields, roleId=role_id)
 
     async def delete_org_role(self, role_id: str) -> OrgRole:
-        return await self._org_call("DELETE", ORG_ROLES + "/{roleId}", roleId=role_id)
+        return await self._org_call("DELETE", ORG_ROLE, roleId=role_id)
 
     async def create_team_role(self, team_id: int, **fields: Any) -> TeamRole:
         return await self._org_call("POST", TEAM_ROLES, json=fields, teamId=team_id)
 
     async def update_team_role(self, team_id: int, role_id: str, **fields: Any) -> TeamRole:
-        template = TEAM_ROLES + "/{roleId}"
-        return await self._org_call("PATCH", template, json=fields, teamId=team_id, roleId=role_id)
+        return await self._org_call("PATCH", TEAM_ROLE, json=fields, teamId=team_id, roleId=role_id)
 
     async def delete_team_role(self, team_id: int, role_id: str) -> TeamRole:
-        template = TEAM_ROLES + "/{roleId}"
-        return await self._org_call("DELETE", template, teamId=team_id, roleId=role_id)
+        return await self._org_call("DELETE", TEAM_ROLE, teamId=team_id, roleId=role_id)
 
     async def list_role_permissions(self, role_id: str, team_id: int | None = None) -> list[str]:
         base, ids = _roles(team_id)
@@ -320,20 +340,21 @@ class OrganizationEndpoints:
         self, role_id: str, permissions: Iterable[str], team_id: int | None = None
     ) -> list[str]:
         """Union with the current set; returns the full list."""
-        base, ids = _roles(team_id)
-        body = {"permissions": list(permissions)}
-        return await self._org_call(
-            "POST", base + "/{roleId}/permissions", json=body, roleId=role_id, **ids
-        )
+        return await self._write_permissions("POST", role_id, permissions, team_id)
 
     async def set_role_permissions(
         self, role_id: str, permissions: Iterable[str], team_id: int | None = None
     ) -> list[str]:
         """Replace the whole set; returns it."""
+        return await self._write_permissions("PUT", role_id, permissions, team_id)
+
+    async def _write_permissions(
+        self, method: str, role_id: str, permissions: Iterable[str], team_id: int | None
+    ) -> list[str]:
         base, ids = _roles(team_id)
         body = {"permissions": list(permissions)}
         return await self._org_call(
-            "PUT", base + "/{roleId}/permissions", json=body, roleId=role_id, **ids
+            method, base + "/{roleId}/permissions", json=body, roleId=role_id, **ids
         )
 
     async def remove_role_permissions(
@@ -357,6 +378,9 @@ class OrganizationEndpoints:
 
     async def list_webhooks(self) -> list[Webhook]:
         return [w async for w in self.iter_webhooks()]
+
+    async def get_webhook(self, webhook_id: int) -> Webhook:
+        return await self._org_call("GET", WEBHOOK, webhookId=webhook_id)
 
     async def create_webhook(self, **fields: Any) -> Webhook:
         return await self._org_call("POST", WEBHOOKS, json=fields)

@@ -176,7 +176,9 @@ class Team(TypedDict):
     weekStart: NotRequired[str]
 
 
-class OrgRole(TypedDict):
+class Role(TypedDict):
+    """What org and team roles share."""
+
     id: str
     name: str
     type: Literal["SYSTEM", "CUSTOM"]
@@ -185,18 +187,13 @@ class OrgRole(TypedDict):
     updatedAt: str
     color: NotRequired[str | None]
     description: NotRequired[str | None]
+
+
+class OrgRole(Role):
     organizationId: NotRequired[int | None]
 
 
-class TeamRole(TypedDict):
-    id: str
-    name: str
-    type: Literal["SYSTEM", "CUSTOM"]
-    permissions: list[str]
-    createdAt: str
-    updatedAt: str
-    color: NotRequired[str | None]
-    description: NotRequired[str | None]
+class TeamRole(Role):
     teamId: NotRequired[int | None]
 
 
@@ -225,6 +222,7 @@ __all__ = [
     "OptionAssignment",
     "OrgRole",
     "OutOfOffice",
+    "Role",
     "Team",
     "TeamMembership",
     "TeamRole",
