@@ -13,7 +13,7 @@ from typing import Any
 
 from sandbox._errors import PrismaError, not_found
 from sandbox._request import Reply, Request, created, crud_routes, ok
-from sandbox._store import Transaction, cuid, next_seq, update_row
+from sandbox._store import Transaction, cuid, next_seq, owned_row, update_row
 from sandbox._validation import Field, validate
 
 TYPES = ("TEXT", "NUMBER", "SINGLE_SELECT", "MULTI_SELECT")
@@ -71,9 +71,7 @@ def option_out(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def find_attribute(conn: sqlite3.Connection, org_id: int, attribute_id: str) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM attributes WHERE id = ? AND team_id = ?", (attribute_id, org_id)
-    ).fetchone()
+    return owned_row(conn, "attributes", attribute_id, org_id)
 
 
 def insert_option(conn: sqlite3.Connection, attribute_id: str, value: str, slug: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from sandbox._errors import bad_request, not_found
 from sandbox._permissions import first_invalid, invalid_message, is_permission_string
 from sandbox._request import NO_CONTENT, Reply, Request, created, crud_routes, ok
-from sandbox._store import cuid, iso_now, next_seq, update_row
+from sandbox._store import cuid, iso_now, next_seq, owned_row, update_row
 from sandbox._validation import Field, validate
 
 
@@ -53,9 +53,7 @@ def _permissions(data: dict[str, Any], team: bool) -> list[str] | None:
 
 def _role(req: Request, owner_id: int) -> sqlite3.Row:
     role_id = req.params["roleId"]
-    row = req.conn.execute(
-        "SELECT * FROM roles WHERE id = ? AND team_id = ?", (role_id, owner_id)
-    ).fetchone()
+    row = owned_row(req.conn, "roles", role_id, owner_id)
     if row is None:
         raise not_found(f"Role with id {role_id} within team id {owner_id} not found")
     return row

@@ -118,6 +118,12 @@ def next_seq(conn: sqlite3.Connection, table: str) -> int:
     return int(row[0])
 
 
+def owned_row(conn: sqlite3.Connection, table: str, row_id: object, team_id: int) -> Any:
+    """The row ``row_id`` of ``table`` if it belongs to org/team ``team_id``, else None."""
+    sql = f"SELECT * FROM {table} WHERE id = ? AND team_id = ?"
+    return conn.execute(sql, (row_id, team_id)).fetchone()
+
+
 def update_row(conn: sqlite3.Connection, table: str, row_id: object, values: dict) -> None:
     """``UPDATE table SET col = ?, ... WHERE id = ?``; nothing to do for no values.
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox._errors import not_found
 from sandbox._request import Reply, Request, created, crud_routes, ok
-from sandbox._store import update_row
+from sandbox._store import owned_row, update_row
 from sandbox._validation import Field, validate
 
 TRIGGERS = (
@@ -67,9 +67,7 @@ def webhook_out(row: sqlite3.Row) -> dict[str, Any]:
 
 def _webhook(req: Request, org_id: int) -> sqlite3.Row:
     webhook_id = req.params["webhookId"]
-    row = req.conn.execute(
-        "SELECT * FROM webhooks WHERE id = ? AND team_id = ?", (webhook_id, org_id)
-    ).fetchone()
+    row = owned_row(req.conn, "webhooks", webhook_id, org_id)
     if row is None:
         raise not_found(f"Webhook ({webhook_id}) not found")
     return row
