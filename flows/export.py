@@ -32,18 +32,10 @@ from flows.export_tasks import (
 from flows.progress import TableProgress
 from flows.snapshot import DEFAULT_FORMATS, FORMATS, SnapshotRun, write_snapshot
 from transforms.checks import SnapshotInvalid, validate_snapshot
+from transforms.import_sheets import import_sheets
 from transforms.schemas import TABLE_NAMES
-from transforms.wide_users import wide_users_sheet
 
 DEFAULT_OUT = "data/exports"
-WIDE_SHEET_NEEDS = {
-    "users",
-    "memberships",
-    "teams",
-    "team_memberships",
-    "attributes",
-    "attribute_assignments",
-}
 
 # Which table a request is charged to: the endpoint's path under /v2/organizations/{orgId},
 # then the tables that listing serves, first wanted one pays (assignments ride on memberships).
@@ -162,9 +154,9 @@ async def export_org(
             key=f"export-org-{org}-invalid",
         )
         raise SnapshotInvalid(report)
-    wide = wide_users_sheet(tables) if tables.keys() >= WIDE_SHEET_NEEDS else None
+    sheets = import_sheets(tables) if "xlsx" in formats else None
     run = SnapshotRun(org_id=org, api_url=settings.api_url, started_at=started, requests=requests)
-    folder = write_snapshot(tables, Path(out), run, formats=formats, wide_users=wide)
+    folder = write_snapshot(tables, Path(out), run, formats=formats, import_sheets=sheets)
     await acreate_markdown_artifact(
         markdown=summary_markdown(folder, tables, requests), key=f"export-org-{org}"
     )

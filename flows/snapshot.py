@@ -1,7 +1,7 @@
 """Writing a validated snapshot to disk, atomically, readable by the owner only.
 
 Layout (DESIGN.md): ``OUT/<org_id>/<UTC timestamp>/`` holding ``<table>.parquet``
-(zstd) and ``<table>.csv`` per table, optionally ``snapshot.xlsx``, and
+(zstd) and ``<table>.csv`` per table, optionally ``snapshot.xlsx`` (``flows.workbook``), and
 ``manifest.json`` (tool version, API URL, org id, start/end UTC, per-table row
 and request counts, schema and sha256 per file).
 
@@ -114,9 +114,12 @@ def write_snapshot(
     out_root: Path,
     run: SnapshotRun,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    wide_users: pl.DataFrame | None = None,
+    import_sheets: Mapping[str, pl.DataFrame] | None = None,
 ) -> Path:
-    """Write the tables and manifest; returns the published ``OUT/<org_id>/<stamp>`` folder."""
+    """Write the tables and manifest; returns the published ``OUT/<org_id>/<stamp>`` folder.
+
+    ``import_sheets`` (kind -> sheet) open the workbook, so it imports back as a whole.
+    """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format(s) {unknown}; choose from {', '.join(FORMATS)}")
@@ -135,7 +138,7 @@ def write_snapshot(
         }
         workbook = None
         if "xlsx" in formats:
-            sheets = write_workbook(temp / WORKBOOK_NAME, tables, wide_users)
+            sheets = write_workbook(temp / WORKBOOK_NAME, tables, import_sheets)
             workbook = {**_file_entry(temp, WORKBOOK_NAME), "sheets": sheets}
         finished = run.finished_at or datetime.now(UTC)
         manifest = {

@@ -1,4 +1,9 @@
-"""The Excel workbook of a snapshot: the wide ``users`` sheet first, then one sheet per table.
+"""The Excel workbook of a snapshot: the import sheets first, then one sheet per table.
+
+The import sheets (``users`` wide, ``ooo``, ``roles``; see ``transforms.import_sheets``) are
+what `calbulk import` reads, so the whole workbook imports back unchanged. A table whose name
+is an import sheet's gets a ``_table`` suffix (``users_table``, ``roles_table``): the importer
+ignores it, instead of reading the raw table as input.
 
 Written cell by cell with xlsxwriter so that text is always a string cell (never a
 formula), and text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
@@ -16,15 +21,15 @@ import polars as pl
 import xlsxwriter
 
 from transforms.cells import is_formula_like
+from transforms.sheet_columns import KINDS
 
-WIDE_USERS_SHEET = "users"
-USERS_TABLE_SHEET = "users_table"  # the users table, renamed so the wide sheet owns `users`
+TABLE_SHEET_SUFFIX = "_table"
 LIST_SEPARATOR = "; "
 
 
 def sheet_name_for(table: str) -> str:
-    """The sheet a snapshot table goes to in the workbook."""
-    return USERS_TABLE_SHEET if table == WIDE_USERS_SHEET else table
+    """The sheet a snapshot table goes to: ``roles`` -> ``roles_table``, others as named."""
+    return table + TABLE_SHEET_SUFFIX if table in KINDS else table
 
 
 def _cell_text(value: object) -> str:
@@ -57,9 +62,11 @@ def _write_sheet(book: xlsxwriter.Workbook, name: str, data: pl.DataFrame, forma
 
 
 def write_workbook(
-    path: Path, tables: Mapping[str, pl.DataFrame], wide_users: pl.DataFrame | None
+    path: Path,
+    tables: Mapping[str, pl.DataFrame],
+    import_sheets: Mapping[str, pl.DataFrame] | None = None,
 ) -> list[str]:
-    """Write the workbook; returns the sheet names in order."""
+    """Write the import sheets (kind -> sheet), then the tables; returns the sheet names."""
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     formats = {
         "header": book.add_format({"bold": True}),
@@ -67,9 +74,9 @@ def write_workbook(
     }
     sheets = []
     try:
-        if wide_users is not None:
-            _write_sheet(book, WIDE_USERS_SHEET, wide_users, formats)
-            sheets.append(WIDE_USERS_SHEET)
+        for kind, data in (import_sheets or {}).items():
+            _write_sheet(book, kind, data, formats)
+            sheets.append(kind)
         for table, data in tables.items():
             _write_sheet(book, sheet_name_for(table), data, formats)
             sheets.append(sheet_name_for(table))
@@ -78,4 +85,4 @@ def write_workbook(
     return sheets
 
 
-__all__ = ["USERS_TABLE_SHEET", "WIDE_USERS_SHEET", "sheet_name_for", "write_workbook"]
+__all__ = ["TABLE_SHEET_SUFFIX", "sheet_name_for", "write_workbook"]

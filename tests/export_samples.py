@@ -236,7 +236,7 @@ def sample_records() -> dict[str, list[dict]]:
             "description": None,
             "teamId": 21,
             "type": "CUSTOM",
-            "permissions": ["organization.attributes.read"],
+            "permissions": ["eventType.update"],
             "createdAt": "2026-01-01T00:00:00.000Z",
             "updatedAt": "2026-01-01T00:00:00.000Z",
         },

@@ -17,6 +17,9 @@ from transforms.schemas import TABLES
 USER_COLUMNS = ("email", "username", "name", "time_zone", "locale", "time_format", "week_start")
 WIDE_BASE_COLUMNS = (*USER_COLUMNS, "org_role", "teams")
 LIST_SEPARATOR = "; "
+WIDE_SHEET_NEEDS = frozenset(
+    {"users", "memberships", "teams", "team_memberships", "attributes", "attribute_assignments"}
+)
 
 
 def attribute_headers(attributes: pl.DataFrame) -> dict[str, str]:
@@ -84,4 +87,10 @@ def wide_users_sheet(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return sheet.select(*WIDE_BASE_COLUMNS, *headers.values())
 
 
-__all__ = ["LIST_SEPARATOR", "WIDE_BASE_COLUMNS", "attribute_headers", "wide_users_sheet"]
+__all__ = [
+    "LIST_SEPARATOR",
+    "WIDE_BASE_COLUMNS",
+    "WIDE_SHEET_NEEDS",
+    "attribute_headers",
+    "wide_users_sheet",
+]

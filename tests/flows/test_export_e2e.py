@@ -164,17 +164,36 @@ async def test_api_failure_mid_export_leaves_no_folder(
     assert not org_folder.exists() or not any(org_folder.iterdir())
 
 
-async def test_exported_users_sheet_imports_with_zero_changes(
+async def test_exported_workbook_imports_back_as_a_whole_changing_nothing(
     prefect_harness, start_sandbox, use_sandbox, tmp_path
 ):
     from flows.importer import import_file
 
     box = start_sandbox(seed_users=40, seed=6, rate_limit=100000)
     use_sandbox(box)
-    folder = Path(await export_org(out=str(tmp_path / "out"), format="xlsx"))
+    before = Path(await export_org(out=str(tmp_path / "before"), format="xlsx,parquet"))
     workbook = tmp_path / "people.xlsx"  # a copy: the import writes its reports next to it
-    shutil.copyfile(folder / "snapshot.xlsx", workbook)
-    outcome = await import_file(file=str(workbook), dry_run=True)
-    plan = pl.read_csv(outcome["plan"], infer_schema=False).filter(pl.col("sheet") == "users")
-    assert plan.height == 43  # 40 seeded users + owner, admin and member key holders
+    shutil.copyfile(before / "snapshot.xlsx", workbook)
+    ooo = pl.read_parquet(before / "ooo_entries.parquet").height
+    roles = pl.read_parquet(before / "roles.parquet").height
+    assert ooo and roles, "the seeded org has no OOO entries or roles to round-trip"
+
+    dry = await import_file(file=str(workbook), dry_run=True)
+    assert dry["exit_code"] == 0, dry["message"]
+    plan = pl.read_csv(dry["plan"], infer_schema=False)
+    rows = plan.group_by("sheet").agg(pl.col("row").n_unique()).sort("sheet").rows()
+    assert rows == [("ooo", ooo), ("roles", roles), ("users", 43)]  # 40 seeded + 3 key holders
     assert plan["action"].unique().to_list() == ["none"], plan.filter(pl.col("action") != "none")
+
+    applied = await import_file(file=str(workbook))
+    assert applied["exit_code"] == 0, applied["message"]
+    receipt = pl.read_csv(applied["receipt"], infer_schema=False)
+    assert receipt.height == 43 + ooo + roles
+    assert receipt["outcome"].unique().to_list() == ["unchanged"], receipt.filter(
+        pl.col("outcome") != "unchanged"
+    )
+
+    after = Path(await export_org(out=str(tmp_path / "after"), format="parquet"))
+    for table in TABLE_NAMES:
+        then, now = (pl.read_parquet(f / f"{table}.parquet") for f in (before, after))
+        assert now.equals(then), table

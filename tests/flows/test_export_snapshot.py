@@ -12,7 +12,11 @@ import pytest
 
 from flows.snapshot import SnapshotRun, read_manifest, sha256_of, write_snapshot
 from tests.export_samples import INJECTION, sample_tables
-from transforms.wide_users import wide_users_sheet
+from transforms.import_sheets import import_sheets
+from transforms.org_state import org_state_from_tables
+from transforms.plan import build_plan
+from transforms.sheets import read_workbook
+from transforms.validation import validate_workbook
 
 STARTED = datetime(2026, 11, 22, 11, 13, 10, tzinfo=UTC)
 RUN = SnapshotRun(
@@ -74,13 +78,15 @@ def test_csv_cells_that_would_run_as_formulas_are_inert(tmp_path):
     assert "BOOKING_CREATED; OOO_CREATED" in hooks
 
 
-def test_workbook_has_wide_users_sheet_first_and_inert_injection(tmp_path):
+def test_workbook_has_import_sheets_first_and_inert_injection(tmp_path):
     tables = sample_tables()
-    wide = wide_users_sheet(tables)
-    folder = write_snapshot(tables, tmp_path, RUN, formats=("xlsx",), wide_users=wide)
+    sheets = import_sheets(tables)
+    folder = write_snapshot(tables, tmp_path, RUN, formats=("xlsx",), import_sheets=sheets)
     book = openpyxl.load_workbook(folder / "snapshot.xlsx")
-    assert book.sheetnames[0] == "users"
-    assert "users_table" in book.sheetnames and "role_permissions" in book.sheetnames
+    assert book.sheetnames[:3] == ["users", "ooo", "roles"]
+    assert {"users_table", "roles_table", "ooo_entries", "role_permissions"} <= set(book.sheetnames)
+    assert [c.value for c in book["roles"][1]] == ["name", "description", "color", "permissions",
+                                                  "team"]  # fmt: skip
     sheet = book["users"]
     header = [c.value for c in sheet[1]]
     name_cell = sheet.cell(row=3, column=header.index("name") + 1)
@@ -92,11 +98,26 @@ def test_workbook_has_wide_users_sheet_first_and_inert_injection(tmp_path):
 
 def test_wide_sheet_round_trips_through_the_workbook(tmp_path):
     tables = sample_tables()
-    wide = wide_users_sheet(tables)
-    folder = write_snapshot(tables, tmp_path, RUN, formats=("xlsx",), wide_users=wide)
+    wide = import_sheets(tables)["users"]
+    folder = write_snapshot(tables, tmp_path, RUN, formats=("xlsx",), import_sheets={"users": wide})
     back = pl.read_excel(folder / "snapshot.xlsx", sheet_name="users")
     assert back.columns == wide.columns
     assert back.with_columns(pl.col("time_format").cast(pl.Int64)).rows() == wide.rows()
+
+
+def test_whole_workbook_reads_as_users_ooo_and_roles_and_plans_nothing(tmp_path):
+    tables = sample_tables()
+    sheets = import_sheets(tables)
+    folder = write_snapshot(tables, tmp_path, RUN, formats=("xlsx",), import_sheets=sheets)
+    book = read_workbook(folder / "snapshot.xlsx")
+    assert sorted(book.sheets) == ["ooo", "roles", "users"]
+    assert {k: s.frame.height for k, s in book.sheets.items()} == {"users": 3, "ooo": 2, "roles": 2}
+    state = org_state_from_tables(tables)
+    validated = validate_workbook(book, state)
+    assert validated.errors == []
+    plan = build_plan(validated, state)
+    assert plan.step_count == 0, plan.to_frame().filter(pl.col("action") != "none")
+    assert {row.sheet for row in plan.rows} == {"users", "ooo", "roles"}
 
 
 def test_a_failed_write_leaves_no_folder(tmp_path):

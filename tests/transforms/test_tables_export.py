@@ -76,7 +76,7 @@ def test_roles_split_org_and_team_roles_and_permissions():
     assert sorted(tables["role_permissions"].rows()) == [
         ("r-org", "booking.read"),
         ("r-org", "ooo.read"),
-        ("r-team", "organization.attributes.read"),
+        ("r-team", "eventType.update"),
     ]
 
 
