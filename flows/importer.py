@@ -23,9 +23,8 @@ from flows.config import load_settings
 from flows.export import fetch_tables
 from flows.import_apply import RowResult, apply_plan
 from flows.import_journal import Journal
-from flows.import_progress import RowProgress
 from flows.import_steps import RunContext
-from flows.progress import TableProgress
+from flows.progress import RowProgress, TableProgress
 from transforms.org_state import OrgState, org_state_from_tables
 from transforms.plan import MODES, build_plan
 from transforms.plan_steps import ImportPlan

@@ -105,7 +105,8 @@ def test_wide_sheet_round_trips_through_the_workbook(tmp_path):
     assert back.with_columns(pl.col("time_format").cast(pl.Int64)).rows() == wide.rows()
 
 
-def test_whole_workbook_reads_as_users_ooo_and_roles_and_plans_nothing(tmp_path):
+@pytest.mark.parametrize("mode", ["add", "sync"])
+def test_whole_workbook_reads_as_users_ooo_and_roles_and_plans_nothing(tmp_path, mode):
     tables = sample_tables()
     sheets = import_sheets(tables)
     folder = write_snapshot(tables, tmp_path, RUN, formats=("xlsx",), import_sheets=sheets)
@@ -115,7 +116,7 @@ def test_whole_workbook_reads_as_users_ooo_and_roles_and_plans_nothing(tmp_path)
     state = org_state_from_tables(tables)
     validated = validate_workbook(book, state)
     assert validated.errors == []
-    plan = build_plan(validated, state)
+    plan = build_plan(validated, state, mode=mode)
     assert plan.step_count == 0, plan.to_frame().filter(pl.col("action") != "none")
     assert {row.sheet for row in plan.rows} == {"users", "ooo", "roles"}
 

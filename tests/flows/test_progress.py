@@ -1,10 +1,12 @@
-"""Progress bars: one per table on a terminal, silent elsewhere."""
+"""Progress bars: one per table, or over import rows, on a terminal; silent elsewhere."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from rich.console import Console
 
-from flows.progress import TableProgress
+from flows.progress import RowProgress, TableProgress
 
 
 def test_bars_count_records_per_table():
@@ -29,3 +31,19 @@ def test_console_is_stderr():
     with TableProgress(["users"], enabled=True) as bars:
         console: Console = bars._progress.console
     assert console.stderr  # stdout stays clean for the snapshot folder the CLI prints
+
+
+def test_row_bar_counts_rows_and_failures():
+    with RowProgress(3, enabled=True) as bar:
+        for outcome in ("created", "failed", "unchanged"):
+            bar.row_done(SimpleNamespace(outcome=outcome))
+        [task] = bar._progress.tasks
+    assert (task.completed, task.total, task.fields["failed"]) == (3, 3, 1)
+    assert bar.failed == 1
+
+
+def test_row_bar_off_a_terminal_still_counts_failures(capsys):
+    with RowProgress(1) as bar:
+        bar.row_done(SimpleNamespace(outcome="failed"))
+    assert (bar.enabled, bar.failed) == (False, 1)
+    assert capsys.readouterr().err == ""
