@@ -18,19 +18,7 @@ from prefect.cache_policies import NONE
 
 from calapi import CalClient
 from flows.progress import TableProgress
-from transforms.attributes import (
-    attribute_assignments_table,
-    attribute_options_table,
-    attributes_table,
-)
-from transforms.teams import (
-    role_permissions_table,
-    roles_table,
-    team_memberships_table,
-    teams_table,
-    webhooks_table,
-)
-from transforms.users import memberships_table, ooo_table, users_table
+from transforms.listing_tables import first_table, tables_from_listing
 
 Tables = dict[str, pl.DataFrame]
 http_task = task(cache_policy=NONE, retries=0)
@@ -44,21 +32,23 @@ async def _collect(records: AsyncIterator[Any], progress: TableProgress, table: 
     return collected
 
 
+async def _read_listing(
+    listing: str, records: AsyncIterator[Any], progress: TableProgress
+) -> Tables:
+    """Page through one listing, counting on its table's bar, and build its tables."""
+    return tables_from_listing(listing, await _collect(records, progress, first_table(listing)))
+
+
 @http_task(name="users")
 async def fetch_users(cal: CalClient, progress: TableProgress) -> Tables:
     """``users``: the org's users, 1000 per request."""
-    records = await _collect(cal.iter_users(), progress, "users")
-    return {"users": users_table(records)}
+    return await _read_listing("users", cal.iter_users(), progress)
 
 
 @http_task(name="memberships")
 async def fetch_memberships(cal: CalClient, progress: TableProgress) -> Tables:
     """``memberships`` and ``attribute_assignments``, both from the one memberships listing."""
-    records = await _collect(cal.iter_memberships(), progress, "memberships")
-    return {
-        "memberships": memberships_table(records),
-        "attribute_assignments": attribute_assignments_table(records),
-    }
+    return await _read_listing("memberships", cal.iter_memberships(), progress)
 
 
 @http_task(name="attributes")
@@ -67,20 +57,19 @@ async def fetch_attributes(
 ) -> Tables:
     """``attributes`` and (one call per attribute, concurrently) ``attribute_options``."""
     attributes = await _collect(cal.iter_attributes(), progress, "attributes")
-    tables = {"attributes": attributes_table(attributes)}
+    tables = tables_from_listing("attributes", attributes)
     if with_options:
         lists = await asyncio.gather(*(cal.list_attribute_options(a["id"]) for a in attributes))
         options = [option for options in lists for option in options]
         progress.advance("attribute_options", len(options))
-        tables["attribute_options"] = attribute_options_table(options)
+        tables |= tables_from_listing("attribute_options", options)
     return tables
 
 
 @http_task(name="ooo_entries")
 async def fetch_ooo(cal: CalClient, progress: TableProgress) -> Tables:
     """``ooo_entries`` from the org-wide out-of-office listing."""
-    records = await _collect(cal.iter_org_ooo(), progress, "ooo_entries")
-    return {"ooo_entries": ooo_table(records)}
+    return await _read_listing("ooo", cal.iter_org_ooo(), progress)
 
 
 @http_task(name="teams")
@@ -97,7 +86,7 @@ async def fetch_team_memberships(
     lists = await asyncio.gather(*(cal.list_team_memberships(t) for t in team_ids))
     records = [m for members in lists for m in members]
     progress.advance("team_memberships", len(records))
-    return {"team_memberships": team_memberships_table(records)}
+    return tables_from_listing("team_memberships", records)
 
 
 @http_task(name="roles")
@@ -108,21 +97,20 @@ async def fetch_roles(cal: CalClient, progress: TableProgress, team_ids: Collect
     )
     records = [*org_roles, *(r for roles in team_lists for r in roles)]
     progress.advance("roles", len(records))
-    return {"roles": roles_table(records), "role_permissions": role_permissions_table(records)}
+    return tables_from_listing("roles", records)
 
 
 @http_task(name="webhooks")
 async def fetch_webhooks(cal: CalClient, progress: TableProgress) -> Tables:
     """``webhooks`` (never their secrets)."""
-    records = await _collect(cal.iter_webhooks(), progress, "webhooks")
-    return {"webhooks": webhooks_table(records)}
+    return await _read_listing("webhooks", cal.iter_webhooks(), progress)
 
 
 async def fetch_team_tables(cal: CalClient, progress: TableProgress, wanted: set[str]) -> Tables:
     """Teams first, then what hangs off each team (memberships, roles), concurrently."""
     teams = await fetch_teams(cal, progress)
     team_ids = [t["id"] for t in teams]
-    tables = {"teams": teams_table(teams)}
+    tables = tables_from_listing("teams", teams)
     jobs = []
     if "team_memberships" in wanted:
         jobs.append(fetch_team_memberships(cal, progress, team_ids))

@@ -6,21 +6,26 @@ and role ids as strings) and the memberships listing's four attribute shapes.
 
 from __future__ import annotations
 
-from transforms.attributes import (
-    attribute_assignments_table,
-    attribute_options_table,
-    attributes_table,
-)
-from transforms.teams import (
-    role_permissions_table,
-    roles_table,
-    team_memberships_table,
-    teams_table,
-    webhooks_table,
-)
-from transforms.users import memberships_table, ooo_table, users_table
+from transforms.listing_tables import tables_from_listing
+from transforms.schemas import TABLE_NAMES
 
 INJECTION = '=HYPERLINK("http://x","y")'
+
+# The columns each snapshot table starts with, in order: what users of the Parquet files rely on.
+CONTRACT_COLUMNS = {
+    "users": ["user_id", "email", "username", "name", "time_zone", "week_start", "locale",
+              "time_format", "bio", "avatar_url", "created_date", "verified"],
+    "memberships": ["membership_id", "user_id", "role", "accepted", "disable_impersonation"],
+    "attributes": ["attribute_id", "name", "slug", "type", "enabled"],
+    "attribute_options": ["option_id", "attribute_id", "value", "slug"],
+    "attribute_assignments": ["user_id", "attribute_id", "option_id", "value"],
+    "ooo_entries": ["ooo_id", "uuid", "user_id", "to_user_id", "start", "end", "reason", "notes"],
+    "teams": ["team_id", "name", "slug"],
+    "team_memberships": ["membership_id", "team_id", "user_id", "role", "accepted"],
+    "roles": ["role_id", "team_id", "name", "description", "color", "type"],
+    "role_permissions": ["role_id", "permission"],
+    "webhooks": ["webhook_id", "subscriber_url", "triggers", "active", "payload_template"],
+}  # fmt: skip
 
 
 def user(uid: int, email: str, name: str | None, **extra: object) -> dict:
@@ -256,7 +261,7 @@ def sample_records() -> dict[str, list[dict]]:
         "users": users,
         "memberships": memberships,
         "attributes": attributes,
-        "options": options,
+        "attribute_options": options,
         "ooo": ooo,
         "teams": teams,
         "team_memberships": team_memberships,
@@ -267,17 +272,7 @@ def sample_records() -> dict[str, list[dict]]:
 
 def sample_tables() -> dict:
     """The snapshot tables of `sample_records` (a consistent, valid snapshot)."""
-    r = sample_records()
-    return {
-        "users": users_table(r["users"]),
-        "memberships": memberships_table(r["memberships"]),
-        "attributes": attributes_table(r["attributes"]),
-        "attribute_options": attribute_options_table(r["options"]),
-        "attribute_assignments": attribute_assignments_table(r["memberships"]),
-        "ooo_entries": ooo_table(r["ooo"]),
-        "teams": teams_table(r["teams"]),
-        "team_memberships": team_memberships_table(r["team_memberships"]),
-        "roles": roles_table(r["roles"]),
-        "role_permissions": role_permissions_table(r["roles"]),
-        "webhooks": webhooks_table(r["webhooks"]),
-    }
+    built = {}
+    for listing, records in sample_records().items():
+        built |= tables_from_listing(listing, records)
+    return {name: built[name] for name in TABLE_NAMES}

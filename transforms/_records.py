@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+Record = Mapping[str, Any]  # one item of an API v2 listing, camelCase keys
 
 
 def parse_utc(value: str | None) -> datetime | None:
@@ -36,3 +39,14 @@ def number_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+def membership_cells(record: Record) -> dict[str, Any]:
+    """The cells org and team memberships share (the two listings spell them alike)."""
+    return {
+        "membership_id": record["id"],
+        "user_id": record["userId"],
+        "role": record["role"],
+        "accepted": record["accepted"],
+        "disable_impersonation": record.get("disableImpersonation"),
+    }

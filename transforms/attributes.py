@@ -13,15 +13,12 @@ so one paged listing yields every assignment; no call per user.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 
-from transforms._records import number_text, text_id
+from transforms._records import Record, number_text, text_id
 from transforms.schemas import frame
-
-Record = Mapping[str, Any]
 
 # The memberships listing spells attribute types in camelCase; the attributes endpoint in CAPS.
 MEMBERSHIP_ATTRIBUTE_TYPES = {

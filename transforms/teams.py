@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import polars as pl
 
-from transforms._records import json_text, parse_utc, text_id
+from transforms._records import Record, json_text, membership_cells, parse_utc, text_id
 from transforms.schemas import frame
-
-Record = Mapping[str, Any]
 
 
 def teams_table(records: Iterable[Record]) -> pl.DataFrame:
@@ -38,17 +35,7 @@ def teams_table(records: Iterable[Record]) -> pl.DataFrame:
 
 def team_memberships_table(records: Iterable[Record]) -> pl.DataFrame:
     """``GET /teams/{teamId}/memberships`` items (all teams) -> ``team_memberships``."""
-    rows = [
-        {
-            "membership_id": r["id"],
-            "team_id": r["teamId"],
-            "user_id": r["userId"],
-            "role": r["role"],
-            "accepted": r["accepted"],
-            "disable_impersonation": r.get("disableImpersonation"),
-        }
-        for r in records
-    ]
+    rows = [{**membership_cells(r), "team_id": r["teamId"]} for r in records]
     return frame("team_memberships", rows)
 
 

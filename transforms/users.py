@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import polars as pl
 
-from transforms._records import json_text, parse_utc
+from transforms._records import Record, json_text, membership_cells, parse_utc
 from transforms.schemas import frame
-
-Record = Mapping[str, Any]
 
 
 def users_table(records: Iterable[Record]) -> pl.DataFrame:
@@ -46,17 +43,7 @@ def users_table(records: Iterable[Record]) -> pl.DataFrame:
 
 def memberships_table(records: Iterable[Record]) -> pl.DataFrame:
     """``GET /organizations/{orgId}/memberships`` items -> the ``memberships`` table."""
-    rows = [
-        {
-            "membership_id": r["id"],
-            "user_id": r["userId"],
-            "role": r["role"],
-            "accepted": r["accepted"],
-            "disable_impersonation": r.get("disableImpersonation"),
-        }
-        for r in records
-    ]
-    return frame("memberships", rows)
+    return frame("memberships", [membership_cells(r) for r in records])
 
 
 def ooo_table(records: Iterable[Record]) -> pl.DataFrame:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.export_samples import sample_records, sample_tables
+from tests.export_samples import CONTRACT_COLUMNS, sample_records, sample_tables
 from transforms.attributes import attribute_assignments_table
-from transforms.schemas import TABLES
+from transforms.listing_tables import LISTING_TABLES, first_table, tables_from_listing
+from transforms.schemas import TABLE_NAMES, TABLES
 from transforms.teams import webhooks_table
 from transforms.users import users_table
 
@@ -17,23 +18,8 @@ def test_every_table_has_exactly_its_declared_schema():
 
 
 def test_contract_columns_are_present():
-    contract = {
-        "users": ["user_id", "email", "username", "name", "time_zone", "week_start", "locale",
-                  "time_format", "bio", "avatar_url", "created_date", "verified"],
-        "memberships": ["membership_id", "user_id", "role", "accepted", "disable_impersonation"],
-        "attributes": ["attribute_id", "name", "slug", "type", "enabled"],
-        "attribute_options": ["option_id", "attribute_id", "value", "slug"],
-        "attribute_assignments": ["user_id", "attribute_id", "option_id", "value"],
-        "ooo_entries": ["ooo_id", "uuid", "user_id", "to_user_id", "start", "end", "reason",
-                        "notes"],
-        "teams": ["team_id", "name", "slug"],
-        "team_memberships": ["membership_id", "team_id", "user_id", "role", "accepted"],
-        "roles": ["role_id", "team_id", "name", "description", "color", "type"],
-        "role_permissions": ["role_id", "permission"],
-        "webhooks": ["webhook_id", "subscriber_url", "triggers", "active", "payload_template"],
-    }  # fmt: skip
-    assert set(contract) == set(TABLES)
-    for name, columns in contract.items():
+    assert set(CONTRACT_COLUMNS) == set(TABLES)
+    for name, columns in CONTRACT_COLUMNS.items():
         assert TABLES[name].schema.names()[: len(columns)] == columns, name
 
 
@@ -91,3 +77,10 @@ def test_no_records_gives_an_empty_table_with_the_schema():
     empty = users_table([])
     assert empty.height == 0
     assert empty.schema == TABLES["users"].schema
+
+
+def test_every_snapshot_table_is_built_from_exactly_one_listing():
+    built = [table for tables in LISTING_TABLES.values() for table in tables]
+    assert sorted(built) == sorted(TABLE_NAMES)
+    assert first_table("ooo") == "ooo_entries"
+    assert list(tables_from_listing("memberships", [])) == ["memberships", "attribute_assignments"]
