@@ -9,7 +9,10 @@ Starts two sandbox processes on loopback (``python -m sandbox serve``), then pri
    fixed-window-then-block semantics), the achieved rate as a fraction of the limit,
    and how many 429s the client and the sandbox saw (the target is zero);
 3. the same with every request taking 200-400 ms on the server (bounded concurrency
-   must still reach the limit).
+   must still reach the limit);
+4. ``--teams`` DELETE team calls queued at once at the real 60 s window, where that route
+   has its own 1 request/s throttle: deletes per second, 429s, and what the key's budget
+   lost (the target: ~1/s, zero 429s, nothing lost).
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ async def main() -> None:
     parser.add_argument("--limit", type=int, default=60, help="sandbox limit per window")
     parser.add_argument("--window", type=float, default=3.0, help="sandbox window seconds")
     parser.add_argument("--factor", type=int, default=4, help="queued = factor * limit")
+    parser.add_argument("--teams", type=int, default=6, help="teams deleted at once")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,6 +111,7 @@ async def main() -> None:
 
         for label, faults in (("", ""), ("slow server", SLOW)):
             await limited_run(opts, Path(tmp, f"limited{len(label)}"), label, faults)
+        await team_deletes(opts.teams, Path(tmp, "teams"))
 
 
 SLOW = "latency=1:200-400ms,seed=1"  # every request takes 200-400 ms on the server
@@ -135,6 +140,30 @@ async def limited_run(opts: argparse.Namespace, workdir: Path, label: str, fault
     print(
         f"  429s seen by the client: {stats.rate_limited}, by the sandbox: {server_429}; "
         f"waited on the limiter {stats.limiter_wait_seconds:.1f}s"
+    )
+
+
+async def team_deletes(n: int, workdir: Path) -> None:
+    """``n`` teams deleted at once under DELETE team's own throttle (1/s at the real window)."""
+    workdir.mkdir()
+    limit, window = 120, 60.0
+    with sandbox(workdir, limit=limit, window=window) as info:
+        async with CalClient(settings_for(info, limit, window)) as cal:
+            teams = await asyncio.gather(*(cal.create_team(name=f"B{i}") for i in range(n)))
+            started = time.monotonic()
+            await asyncio.gather(*(cal.delete_team(team["id"]) for team in teams))
+            elapsed = time.monotonic() - started
+            stats = cal.stats
+        headers = {"Authorization": f"Bearer {info['api_keys']['owner']}"}
+        url = f"{info['base_url']}/v2/organizations/{info['org_id']}/teams"
+        remaining = int(httpx.get(url, headers=headers).headers["X-RateLimit-Remaining-Default"])
+        server_429 = server_429s(info)
+    spent_on_key = limit - remaining - (n + 1)  # creates + this check are the key's own
+    print(
+        f"DELETE team x{n} queued at once: {elapsed:.2f}s, one every "
+        f"{elapsed / max(1, n - 1):.2f}s (own throttle 1/s); "
+        f"429s client {stats.rate_limited}, sandbox {server_429}; "
+        f"key budget spent by the deletes: {spent_on_key}"
     )
 
 

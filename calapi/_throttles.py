@@ -29,7 +29,8 @@ PAD = 0.01  # seconds after the reset, so a send never lands on the window's las
 
 def endpoint_budget(headers: Mapping[str, str]) -> ServerBudget | None:
     """The route's own throttle if the response was counted by one (no ``Default`` triple)."""
-    headers = httpx.Headers(headers)
+    if not isinstance(headers, httpx.Headers):
+        headers = httpx.Headers(headers)
     names = {
         key.split("-", 3)[3]
         for key in headers
