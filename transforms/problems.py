@@ -40,6 +40,12 @@ class Problem:
         return self.severity == "error"
 
 
+def file_problem(sheet: str, problem: str, accepted: str) -> Problem:
+    """A problem with the whole file or sheet (empty, unreadable, unknown kind): no row, column
+    or value to point at, and nothing in it can be sent."""
+    return Problem(sheet, None, "", None, problem, accepted)
+
+
 def problems_frame(problems: Iterable[Problem]) -> pl.DataFrame:
     """Problems as a table sorted the way a person reads the sheet (sheet, row, column)."""
     rows = [asdict(p) for p in problems]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.problems import Problem
+from transforms.problems import Problem, file_problem
 from transforms.sheet_columns import KINDS, ColumnMap, detect_kind, map_columns, normalise_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -48,6 +48,18 @@ class Sheet:
     def label(self, column: str) -> str:
         """The header text the person typed for ``column``."""
         return self.headers.get(column, column)
+
+    def problem(
+        self,
+        row: int | None,
+        column: str,
+        value: str | None,
+        problem: str,
+        accepted: str,
+        severity: str = "error",
+    ) -> Problem:
+        """A problem on this sheet, naming ``column`` the way the person typed its header."""
+        return Problem(self.source, row, self.label(column), value, problem, accepted, severity)
 
 
 @dataclass
@@ -141,11 +153,8 @@ def _read_excel(path: Path, kind: str | None) -> Workbook:
         formulas_wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         book.problems.append(
-            Problem(
+            file_problem(
                 path.name,
-                None,
-                "",
-                None,
                 f"not a readable Excel file ({exc.__class__.__name__})",
                 "an .xlsx workbook saved by Excel, LibreOffice or Google Sheets, or a CSV",
             )
@@ -165,11 +174,8 @@ def _read_excel(path: Path, kind: str | None) -> Workbook:
         formulas_wb.close()
     if not chosen:
         book.problems.append(
-            Problem(
+            file_problem(
                 path.name,
-                None,
-                "",
-                None,
                 "the workbook has no sheets",
                 "sheets named users, ooo or roles",
             )
@@ -227,11 +233,8 @@ def _build_sheet(
             break
     if header is None:
         problems.append(
-            Problem(
+            file_problem(
                 source,
-                None,
-                "",
-                None,
                 "the file is empty (no header row)",
                 "a header row (e.g. email, username, ...) and one row per person",
             )
@@ -240,11 +243,8 @@ def _build_sheet(
     kind = kind or detect_kind(header)
     if kind is None:
         problems.append(
-            Problem(
+            file_problem(
                 source,
-                None,
-                "",
-                None,
                 "cannot tell what this sheet holds",
                 "a header with email (users), email+start+end (ooo) or "
                 "name+permissions (roles), or pass --kind",

@@ -82,10 +82,14 @@ def _day_text(value: str) -> str:
     return day.isoformat() if day else f"unreadable:{value}"
 
 
+def _email(value: str) -> str:
+    return value.strip().lower()
+
+
 _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
     "users": {
-        "email": lambda v: v.strip().lower(),
-        "username": lambda v: v.strip().lower(),
+        "email": _email,
+        "username": _email,  # usernames compare like e-mails: trimmed, lower case
         "time_zone": normalise_time_zone,
         "locale": normalise_locale,
         "time_format": normalise_time_format,
@@ -93,8 +97,8 @@ _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
         "org_role": normalise_role,
     },
     "ooo": {
-        "email": lambda v: v.strip().lower(),
-        "covering_email": lambda v: v.strip().lower(),
+        "email": _email,
+        "covering_email": _email,
         "start": _day_text,
         "end": _day_text,
         "reason": normalise_reason,
@@ -161,10 +165,9 @@ def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> l
     problems += _username_taken(frame, sheet, state)
     if frame["name"].drop_nulls().len():
         problems.append(
-            Problem(
-                sheet.source,
+            sheet.problem(
                 None,
-                sheet.label("name"),
+                "name",
                 None,
                 NAME_NOT_SETTABLE,
                 "leave the column; it is reported, never sent",
@@ -173,10 +176,7 @@ def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> l
         )
     for row, cell in frame.select("row", "teams").drop_nulls().iter_rows():
         _, errors = parse_teams(cell, state)
-        problems += [
-            Problem(sheet.source, row, sheet.label("teams"), e.value, e.problem, e.accepted)
-            for e in errors
-        ]
+        problems += [sheet.problem(row, "teams", e.value, e.problem, e.accepted) for e in errors]
     for header in sheet.attribute_columns:
         attribute = state.attribute_for_header(header)
         if attribute is None:
@@ -220,10 +220,9 @@ def _username_taken(frame: pl.DataFrame, sheet: Sheet, state: OrgState) -> list[
         user = state.user(email)
         if owner is not None and (user is None or user["user_id"] != owner):
             problems.append(
-                Problem(
-                    sheet.source,
+                sheet.problem(
                     row,
-                    sheet.label("username"),
+                    "username",
                     username,
                     "username is taken by another member of the organization",
                     "a username nobody in the organization has",
@@ -242,10 +241,9 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
         row, email, coverer = entry["row"], entry["email"], entry["covering_email"]
         if email and state.user(email) is None and email not in file_users:
             problems.append(
-                Problem(
-                    sheet.source,
+                sheet.problem(
                     row,
-                    sheet.label("email"),
+                    "email",
                     email,
                     "no such member in the organization or the users sheet",
                     "the e-mail of a member",
@@ -253,10 +251,9 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
             )
         if coverer and state.user(coverer) is None and coverer not in file_users:
             problems.append(
-                Problem(
-                    sheet.source,
+                sheet.problem(
                     row,
-                    sheet.label("covering_email"),
+                    "covering_email",
                     coverer,
                     "the covering person is not a member of the organization",
                     "the e-mail of a member (they must share a team)",
@@ -264,10 +261,9 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
             )
         elif coverer and coverer == email:
             problems.append(
-                Problem(
-                    sheet.source,
+                sheet.problem(
                     row,
-                    sheet.label("covering_email"),
+                    "covering_email",
                     coverer,
                     "cannot cover for oneself",
                     "someone else's e-mail",
@@ -276,10 +272,9 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
         start, end = parse_day(entry["start"] or ""), parse_day(entry["end"] or "")
         if start and end and end < start:
             problems.append(
-                Problem(
-                    sheet.source,
+                sheet.problem(
                     row,
-                    sheet.label("end"),
+                    "end",
                     entry["end"],
                     f"ends before it starts ({entry['start']})",
                     "an end date on or after the start date",
@@ -303,10 +298,9 @@ def _roles_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
         row, team = entry["row"], entry["team"]
         if team and state.team(team) is None:
             problems.append(
-                Problem(
-                    sheet.source,
+                sheet.problem(
                     row,
-                    sheet.label("team"),
+                    "team",
                     team,
                     "no such team in the organization",
                     "a team name, or empty for an organization role",
@@ -316,10 +310,9 @@ def _roles_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
             why = permission_problem(permission, team_role=bool(team))
             if why:
                 problems.append(
-                    Problem(
-                        sheet.source,
+                    sheet.problem(
                         row,
-                        sheet.label("permissions"),
+                        "permissions",
                         permission,
                         why,
                         "resource.action, e.g. booking.read or eventType.create",
