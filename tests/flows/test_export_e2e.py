@@ -197,3 +197,63 @@ async def test_exported_workbook_imports_back_as_a_whole_changing_nothing(
     for table in TABLE_NAMES:
         then, now = (pl.read_parquet(f / f"{table}.parquet") for f in (before, after))
         assert now.equals(then), table
+
+
+def _restorable(folder: Path) -> dict[str, set[tuple]]:
+    """What a migration must carry over: roles, their permissions and OOO entries, without
+    the ids and timestamps a re-created entry gets anew."""
+    roles = pl.read_parquet(folder / "roles.parquet")
+    permissions = pl.read_parquet(folder / "role_permissions.parquet").join(roles, on="role_id")
+    ooo = pl.read_parquet(folder / "ooo_entries.parquet")
+    return {
+        "roles": set(roles.select("team_id", "name", "description", "color", "type").rows()),
+        "permissions": set(permissions.select("team_id", "name", "permission").rows()),
+        "ooo": set(ooo.select("user_id", "to_user_id", "start", "end", "reason", "notes").rows()),
+    }
+
+
+async def test_workbook_recreates_deleted_team_role_ooo_entry_and_permission(
+    prefect_harness, start_sandbox, use_sandbox, tmp_path
+):
+    from flows.importer import import_file
+
+    box = start_sandbox(seed_users=40, seed=6, rate_limit=100000)
+    use_sandbox(box)
+    before = Path(await export_org(out=str(tmp_path / "before"), format="xlsx,parquet"))
+    workbook = tmp_path / "restore.xlsx"
+    shutil.copyfile(before / "snapshot.xlsx", workbook)
+    roles = pl.read_parquet(before / "roles.parquet")
+    team_role = roles.filter(pl.col("team_id").is_not_null()).row(0, named=True)
+    org_role = roles.filter(pl.col("team_id").is_null()).row(0, named=True)
+    permission = (
+        pl.read_parquet(before / "role_permissions.parquet")
+        .filter(pl.col("role_id") == org_role["role_id"])
+        .item(0, "permission")
+    )
+    entry = (
+        pl.read_parquet(before / "ooo_entries.parquet")
+        .filter(pl.col("to_user_id").is_not_null())
+        .row(0, named=True)
+    )
+    users = pl.read_parquet(before / "users.parquet")
+    email = users.filter(pl.col("user_id") == entry["user_id"]).item(0, "email")
+    org = f"{box.base_url}/v2/organizations/{box.org_id}"
+    with httpx.Client(headers={"Authorization": f"Bearer {box.api_key}"}, timeout=10) as http:
+        for path in (
+            f"/teams/{team_role['team_id']}/roles/{team_role['role_id']}",
+            f"/roles/{org_role['role_id']}/permissions/{permission}",
+            f"/users/{entry['user_id']}/ooo/{entry['ooo_id']}",
+        ):
+            assert http.delete(org + path).status_code in (200, 204), path
+
+    outcome = await import_file(file=str(workbook))
+    assert outcome["exit_code"] == 0, outcome["message"]
+    receipt = pl.read_csv(outcome["receipt"], infer_schema=False)
+    changed = receipt.filter(pl.col("outcome") != "unchanged")
+    assert sorted(changed.select("sheet", "email", "outcome").rows()) == [
+        ("ooo", email, "created"),
+        ("roles", org_role["name"], "updated"),
+        ("roles", team_role["name"], "created"),
+    ], changed
+    after = Path(await export_org(out=str(tmp_path / "after"), format="parquet"))
+    assert _restorable(after) == _restorable(before)
