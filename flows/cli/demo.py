@@ -8,7 +8,6 @@ under ``data/demo/<UTC time>/``; the sandbox stops at the end.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import typer
 
-from flows.cli.common import ExitCode
+from flows.cli.common import ExitCode, fail, load_config, run_flow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "templates" / "example_onboarding.xlsx"
@@ -45,7 +44,7 @@ def demo_command(
             "CAL_ORG_ID": str(info["org_id"]),
             "CAL_RATE_LIMIT": str(DEMO_RATE_LIMIT),
         })  # fmt: skip
-        snapshot, outcome = asyncio.run(_story(folder))
+        snapshot, outcome = run_flow("demo", load_config("demo"), _story(folder))
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=20)
@@ -86,7 +85,6 @@ def start_sandbox(folder: Path, seed_users: int) -> tuple[subprocess.Popen, dict
     while not info_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            typer.echo(f"calbulk demo: the sandbox did not start; see {folder / 'sandbox.log'}")
-            raise typer.Exit(ExitCode.BAD_INPUT)
+            fail("demo", f"the sandbox did not start; see {folder / 'sandbox.log'}")
         time.sleep(0.1)
     return process, json.loads(info_file.read_text())

@@ -8,7 +8,6 @@ failed (see the receipt).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import polars as pl
@@ -16,20 +15,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from calapi import AuthError, CalApiError, ConfigError, Forbidden
-from flows.cli.common import ExitCode
-from flows.config import load_settings
+from flows.cli.common import fail, load_config, org_id_option, run_flow
 from transforms.plan import MODES
 from transforms.sheet_columns import KINDS
 
 SHOWN_LINES = 40
+SAVE_AS = "open it in Excel, LibreOffice or Google Sheets and save it as .xlsx (or export CSV)"
+UNREADABLE_SUFFIXES = {
+    ".xls": f"the Excel 97-2003 format cannot be read; {SAVE_AS}",
+    ".xlsb": f"the Excel binary format cannot be read; {SAVE_AS}",
+    ".ods": f"OpenDocument spreadsheets cannot be read; {SAVE_AS}",
+    ".numbers": f"Numbers files cannot be read; {SAVE_AS}",
+}
 
 
 def import_command(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or .xlsx file."),
-    org_id: int | None = typer.Option(
-        None, "--org-id", help="Organization id (default: CAL_ORG_ID, else the key's org)."
-    ),
+    file: Path = typer.Argument(..., help="CSV or .xlsx file."),
+    org_id: int | None = org_id_option(),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write and show the plan; send nothing."),
     mode: str = typer.Option(
         "add", "--mode", help="add: never remove; sync: also remove what the file no longer lists."
@@ -56,35 +58,57 @@ def import_command(
     """Import users, out-of-office entries or custom roles from a CSV or Excel file."""
     from flows.importer import import_file
 
-    err = Console(stderr=True)
-    if mode not in MODES or (kind is not None and kind not in KINDS):
-        err.print(f"calbulk import: --mode is add or sync; --kind is one of {', '.join(KINDS)}")
-        raise typer.Exit(ExitCode.BAD_INPUT)
-    try:
-        limits = {"rate_limit": rate_limit, "rate_window": rate_window}
-        load_settings(org_id, **{k: v for k, v in limits.items() if v is not None})
-        outcome = asyncio.run(
-            import_file(
-                file=str(file),
-                org_id=org_id,
-                dry_run=dry_run,
-                mode=mode,
-                receipt=str(receipt) if receipt else None,
-                kind=kind,
-                skip_invalid=skip_invalid,
-                create_missing_options=create_missing_options,
-                rate_limit=rate_limit,
-                rate_window=rate_window,
-            )
-        )
-    except (AuthError, Forbidden, ConfigError, ValueError) as error:
-        err.print(f"calbulk import: {error}")
-        raise typer.Exit(ExitCode.BAD_INPUT) from None
-    except CalApiError as error:
-        err.print(f"calbulk import: the API failed before any row was sent: {error}")
-        raise typer.Exit(ExitCode.FAILED_ROWS) from None
+    check_choices(mode, kind)
+    check_input_file(file)
+    check_outputs(receipt, rate_limit, rate_window)
+    settings = load_config("import", org_id, rate_limit=rate_limit, rate_window=rate_window)
+    outcome = run_flow(
+        "import",
+        settings,
+        import_file(
+            file=str(file),
+            org_id=org_id,
+            dry_run=dry_run,
+            mode=mode,
+            receipt=str(receipt) if receipt else None,
+            kind=kind,
+            skip_invalid=skip_invalid,
+            create_missing_options=create_missing_options,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+        ),
+    )
     _report(outcome, Console())
     raise typer.Exit(outcome["exit_code"])
+
+
+def check_choices(mode: str, kind: str | None) -> None:
+    """--mode and --kind, named with what they accept."""
+    if mode not in MODES:
+        fail("import", f"--mode {mode!r} is not known; choose from {', '.join(MODES)}")
+    if kind is not None and kind not in KINDS:
+        fail("import", f"--kind {kind!r} is not known; choose from {', '.join(KINDS)}")
+
+
+def check_outputs(receipt: Path | None, rate_limit: int | None, rate_window: float | None) -> None:
+    """Options that would otherwise fail late: a receipt path that is a folder fails only
+    when the receipt is written, after the rows were sent."""
+    if receipt is not None and receipt.is_dir():
+        fail("import", f"--receipt {receipt} is a folder; give a file name such as hr.receipt.csv")
+    if rate_limit is not None and rate_limit < 1:
+        fail("import", "--rate-limit must be at least 1 request per window")
+    if rate_window is not None and rate_window <= 0:
+        fail("import", "--rate-window must be above 0 seconds")
+
+
+def check_input_file(file: Path) -> None:
+    """A file calbulk can read: exists, is a file, and is CSV or .xlsx (not a legacy format)."""
+    if not file.exists():
+        fail("import", f"no such file: {file}")
+    if file.is_dir():
+        fail("import", f"{file} is a folder; give the CSV or .xlsx file to import")
+    if file.suffix.lower() in UNREADABLE_SUFFIXES:
+        fail("import", f"{file.name}: {UNREADABLE_SUFFIXES[file.suffix.lower()]}")
 
 
 def _report(outcome: dict, console: Console) -> None:

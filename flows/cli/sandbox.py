@@ -1,16 +1,32 @@
 """`calbulk sandbox serve`: run the local Cal.com API v2 emulator (same options as
-``python -m sandbox serve``; both call ``sandbox.serve``)."""
+``python -m sandbox serve``; both call ``sandbox.serve``).
+
+Once it listens, it also prints the environment lines that point calbulk at it, with a
+CAL_RATE_LIMIT that keeps the client under the sandbox's own limit (the client otherwise
+assumes the real API's 120 per minute).
+"""
 
 from __future__ import annotations
 
+import errno
+import json
+import math
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+
 import typer
 
+from flows.cli.common import fail
 from sandbox import FaultSpecError, SandboxOptions, parse_faults, serve
 
 app = typer.Typer(
     help="The local Cal.com API v2 emulator (no account needed).", no_args_is_help=True
 )
 DEFAULTS = SandboxOptions()
+CLIENT_WINDOW = 60.0  # CAL_RATE_LIMIT counts requests per minute
 
 
 @app.command("serve")
@@ -35,21 +51,82 @@ def serve_command(
         None, help="Write {base_url, org_id, api_keys, oauth_client} JSON here once serving."
     ),
 ) -> None:
-    """Serve the sandbox until stopped; prints the base URL, org id and the keys it accepts."""
+    """Serve the sandbox until stopped; prints its keys and the CAL_* lines to paste."""
     try:
         parse_faults(faults)
     except FaultSpecError as exc:
-        typer.echo(f"--faults: {exc}", err=True)
-        raise typer.Exit(2) from None
-    options = SandboxOptions(
-        host=host,
-        port=port,
-        db=db,
-        seed_users=seed_users,
-        seed=seed,
-        rate_limit=rate_limit,
-        rate_window=rate_window,
-        faults=faults,
-        info_file=info_file,
-    )
-    raise typer.Exit(serve(options))
+        fail("sandbox serve", f"--faults: {exc}")
+    if rate_limit < 1 or rate_window <= 0:
+        fail("sandbox serve", "--rate-limit must be at least 1 and --rate-window above 0")
+    check_port_free(host, port)
+    with tempfile.TemporaryDirectory(prefix="calbulk-sandbox-") as scratch:
+        info_path = Path(info_file) if info_file else Path(scratch) / "info.json"
+        options = SandboxOptions(
+            host=host,
+            port=port,
+            db=db,
+            seed_users=seed_users,
+            seed=seed,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+            faults=faults,
+            info_file=str(info_path),
+        )
+        announcer = threading.Thread(
+            target=_announce_environment,
+            args=(info_path, time.time(), rate_limit, rate_window),
+            daemon=True,
+        )
+        announcer.start()
+        code = serve(options)
+    raise typer.Exit(code)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail with a message (exit 2) when something already listens on host:port; uvicorn
+    itself would exit 3 with a traceback."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            fail("sandbox serve", f"{host}:{port} is already in use; pick another --port")
+        fail("sandbox serve", f"cannot listen on {host}:{port} ({error.strerror}); check --host")
+
+
+def client_rate_limit(rate_limit: int, rate_window: float) -> int:
+    """The CAL_RATE_LIMIT (requests per minute, sliding) that never puts more than
+    ``rate_limit`` requests in any ``rate_window`` seconds: a window up to a minute is inside
+    one minute; a longer one spans ``ceil(window / 60)`` of them."""
+    return max(1, rate_limit // math.ceil(rate_window / CLIENT_WINDOW))
+
+
+def environment_lines(info: dict, rate_limit: int, rate_window: float) -> list[str]:
+    """The lines a user pastes into a shell (or a ``.env``) to use this sandbox."""
+    lines = [
+        "Point calbulk at this sandbox (paste into your shell, or into .env):",
+        f"export CAL_API_URL={info['base_url']}",
+        f"export CAL_API_KEY={info['api_keys']['owner']}",
+        f"export CAL_ORG_ID={info['org_id']}",
+        f"export CAL_RATE_LIMIT={client_rate_limit(rate_limit, rate_window)}",
+    ]
+    if rate_window != CLIENT_WINDOW:
+        lines.append(
+            f"(the sandbox allows {rate_limit} requests per {rate_window:g} s; CAL_RATE_LIMIT is "
+            f"per minute. For full speed: calbulk import FILE --rate-limit {rate_limit} "
+            f"--rate-window {rate_window:g})"
+        )
+    return lines
+
+
+def _announce_environment(info_path: Path, started: float, limit: int, window: float) -> None:
+    """Wait for the sandbox's info file (written once it listens), then print the lines."""
+    while True:
+        try:
+            if info_path.stat().st_mtime >= started - 1:
+                info = json.loads(info_path.read_text(encoding="utf-8"))
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    print("\n".join(environment_lines(info, limit, window)), flush=True)

@@ -6,20 +6,17 @@ locales and your teams, and an instructions sheet. Fill it in, then ``calbulk im
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import typer
 
-from calapi import AuthError, CalApiError, ConfigError, Forbidden
-from flows.cli.common import ExitCode
-from flows.config import load_settings
+from flows.cli.common import fail, load_config, org_id_option, run_flow
+
+SUFFIXES = (".xlsx", ".csv")
 
 
 def template_command(
-    org_id: int | None = typer.Option(
-        None, "--org-id", help="Organization id (default: CAL_ORG_ID, else the key's org)."
-    ),
+    org_id: int | None = org_id_option(),
     out: Path = typer.Option(
         Path("users.xlsx"), "--out", help="Where to write it (.xlsx, or .csv for a header only)."
     ),
@@ -27,13 +24,8 @@ def template_command(
     """Write a users template with the organization's own attributes, options and teams."""
     from flows.import_template import users_template
 
-    try:
-        load_settings(org_id)
-        written = asyncio.run(users_template(org_id=org_id, out=str(out)))
-    except (AuthError, Forbidden, ConfigError) as error:
-        typer.echo(f"calbulk template: {error}", err=True)
-        raise typer.Exit(ExitCode.BAD_INPUT) from None
-    except CalApiError as error:
-        typer.echo(f"calbulk template: the API failed: {error}", err=True)
-        raise typer.Exit(ExitCode.FAILED_ROWS) from None
+    settings = load_config("template", org_id)
+    if out.suffix.lower() not in SUFFIXES or out.is_dir():
+        fail("template", f"--out {out}: give a file name ending in .xlsx or .csv")
+    written = run_flow("template", settings, users_template(org_id=org_id, out=str(out)))
     typer.echo(written)
