@@ -97,20 +97,23 @@ def check_port_free(host: str, port: int) -> None:
 def client_rate_limit(rate_limit: int, rate_window: float) -> int:
     """The CAL_RATE_LIMIT (requests per minute, sliding) that never puts more than
     ``rate_limit`` requests in any ``rate_window`` seconds: a window up to a minute is inside
-    one minute; a longer one spans ``ceil(window / 60)`` of them."""
-    return max(1, rate_limit // math.ceil(rate_window / CLIENT_WINDOW))
+    one minute; a longer one spans ``ceil(window / 60)`` of them. 0 when no whole number of
+    requests per minute is slow enough."""
+    return rate_limit // math.ceil(rate_window / CLIENT_WINDOW)
 
 
 def environment_lines(info: dict, rate_limit: int, rate_window: float) -> list[str]:
     """The lines a user pastes into a shell (or a ``.env``) to use this sandbox."""
+    per_minute = client_rate_limit(rate_limit, rate_window)
     lines = [
         "Point calbulk at this sandbox (paste into your shell, or into .env):",
         f"export CAL_API_URL={info['base_url']}",
         f"export CAL_API_KEY={info['api_keys']['owner']}",
         f"export CAL_ORG_ID={info['org_id']}",
-        f"export CAL_RATE_LIMIT={client_rate_limit(rate_limit, rate_window)}",
     ]
-    if rate_window != CLIENT_WINDOW:
+    if per_minute:
+        lines.append(f"export CAL_RATE_LIMIT={per_minute}")
+    if rate_window != CLIENT_WINDOW or not per_minute:
         lines.append(
             f"(the sandbox allows {rate_limit} requests per {rate_window:g} s; CAL_RATE_LIMIT is "
             f"per minute. For full speed: calbulk import FILE --rate-limit {rate_limit} "
