@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
 
-CALBULK = str(Path(sys.executable).parent / "calbulk")
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def env(start_sandbox, tmp_path):
-    box = start_sandbox(seed_users=6, seed=4, rate_limit=100000)
-    values = {**os.environ, "CAL_API_URL": box.base_url, "CAL_API_KEY": box.api_key,
-              "CAL_ORG_ID": str(box.org_id), "CAL_RATE_LIMIT": "100000",
-              "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "200"}  # fmt: skip
-    return values
-
-
-def calbulk(env, *args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([CALBULK, *args], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=cwd)  # fmt: skip
+from tests.cli.conftest import REPO_ROOT, base_env, calbulk
 
 
 def test_bad_file_exits_2_shows_the_problems_and_writes_them_next_to_it(env, tmp_path):
@@ -95,7 +77,7 @@ def test_template_has_the_orgs_attribute_columns(env, tmp_path):
 
 @pytest.mark.slow
 def test_demo_seeds_exports_imports_and_says_where(tmp_path):
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env = base_env(tmp_path)
     done = calbulk(env, "demo", "--out", str(tmp_path / "demo"), cwd=REPO_ROOT)
 
     assert done.returncode == 0, done.stdout + done.stderr
