@@ -140,6 +140,9 @@ def keep_prefect_quiet() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     if os.environ.get(DEBUG_VARIABLE):
         return
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, _RunFailuresToTheCli) for f in handler.filters):
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:  # the terminal only, not a test's capture
+        terminal = isinstance(handler, PrefectConsoleHandler)
+        if terminal and not any(isinstance(f, _RunFailuresToTheCli) for f in handler.filters):
             handler.addFilter(_RunFailuresToTheCli())
