@@ -124,7 +124,7 @@ def _report(outcome: dict, console: Console) -> None:
         console.print(outcome["message"])
     if outcome.get("receipt"):
         counts = ", ".join(f"{n} {k}" for k, n in outcome["counts"].items() if n)
-        console.print(f"rows: {counts or 'none'}")
+        console.print(f"rows: {counts or 'none (the file has no data rows under its header)'}")
         console.print(f"plan: {outcome['plan']}")
         console.print(f"receipt: {outcome['receipt']}")
 
