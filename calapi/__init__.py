@@ -21,6 +21,7 @@ from calapi._errors import (
     CalApiError,
     ConfigError,
     Conflict,
+    ConnectFailed,
     FatalError,
     Forbidden,
     InconsistentPagination,
@@ -58,6 +59,7 @@ __all__ = [
     "ServerBudget",
     "ServerError",
     "Settings",
+    "ConnectFailed",
     "TransportError",
     *_records.__all__,
 ]

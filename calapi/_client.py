@@ -25,6 +25,7 @@ from calapi._errors import (
     AmbiguousWrite,
     CalApiError,
     ConfigError,
+    ConnectFailed,
     TransportError,
     error_class_for_status,
 )
@@ -243,6 +244,8 @@ class CalClient(OrganizationEndpoints):
     def _transport_error(
         self, cls: type[CalApiError], method: str, path: str, exc: Exception
     ) -> CalApiError:
+        if cls is TransportError and isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            cls = ConnectFailed
         what = "may have been applied: read the state back" if cls is AmbiguousWrite else "failed"
         text = redact(f"{type(exc).__name__}: {exc}", self._secrets)
         return cls(f"request {what} ({text})", method=method, path=path)

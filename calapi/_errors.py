@@ -10,6 +10,7 @@ the HTTP status when there was a response, Cal.com's error ``code``,
     │   ├── RateLimited        429 (ThrottlerException); the key is blocked until reset
     │   ├── ServerError        5xx
     │   ├── TransportError     connect error, timeout or reset on a request that is safe to repeat
+    │   │   └── ConnectFailed  the server could not be reached at all: nothing was sent
     │   └── AmbiguousWrite     a write failed after it may have reached the server:
     │                          NOT retried; read the state back to learn what happened
     ├── fatal (retrying the same request cannot help)
@@ -81,6 +82,13 @@ class ServerError(RetriableError):
 
 class TransportError(RetriableError):
     """No usable response: connect error, timeout or reset (on a request safe to repeat)."""
+
+
+class ConnectFailed(TransportError):
+    """The server could not be reached at all (connect error or connect timeout).
+
+    Nothing was sent, so callers can say "check CAL_API_URL" with confidence.
+    """
 
 
 class AmbiguousWrite(RetriableError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import httpx
+
 from calapi._errors import ConfigError
 from calapi._retry import RetryPolicy
 
@@ -39,6 +41,11 @@ class Settings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
+        url = httpx.URL(self.api_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ConfigError(
+                f"CAL_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, not {self.api_url}"
+            )
         if self.api_key is not None:
             if not self.api_key.startswith(API_KEY_PREFIX):
                 raise ConfigError(f"CAL_API_KEY must start with {API_KEY_PREFIX!r}")

@@ -11,9 +11,10 @@ counts. Invalid data stops the run before anything is written
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import polars as pl
 from prefect import flow, get_run_logger
@@ -36,6 +37,7 @@ from transforms.import_sheets import import_sheets
 from transforms.schemas import TABLE_NAMES
 
 DEFAULT_OUT = "data/exports"
+T = TypeVar("T")
 
 # Which table a request is charged to: the endpoint's path under /v2/organizations/{orgId},
 # then the tables that listing serves, first wanted one pays (assignments ride on memberships).
@@ -116,11 +118,24 @@ async def fetch_tables(
     if "webhooks" in want:
         jobs.append(fetch_webhooks(cal, progress))
     fetched: dict[str, pl.DataFrame] = {}
-    for result in await asyncio.gather(*jobs):
+    for result in await gather_or_cancel(jobs):
         fetched.update(result)
     for name in wanted:
         progress.finish(name, fetched[name].height)
     return {name: fetched[name] for name in TABLE_NAMES if name in want}
+
+
+async def gather_or_cancel(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Like ``asyncio.gather``, but the first failure cancels the other jobs (and waits for
+    them) before it propagates, so none is left sending on a client about to close."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 @flow(name="export_org", log_prints=False)

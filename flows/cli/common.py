@@ -25,16 +25,14 @@ from collections.abc import Coroutine
 from enum import IntEnum
 from typing import Any, NoReturn
 
-import httpx
 import typer
 
-from calapi import AuthError, CalApiError, ConfigError, Forbidden, Settings, TransportError
+from calapi import AuthError, CalApiError, ConfigError, ConnectFailed, Forbidden, Settings
 from flows.config import load_settings
 from transforms.checks import SnapshotInvalid
 
 DEBUG_VARIABLE = "CALBULK_DEBUG"
 REDACTED = "***"
-EXAMPLE_API_URL = "https://api.cal.com"
 
 
 class ExitCode(IntEnum):
@@ -65,9 +63,6 @@ def load_config(command: str, org_id: int | None = None, **overrides: Any) -> Se
         settings = load_settings(org_id, **given)
     except ConfigError as error:
         fail(command, str(error))
-    url = httpx.URL(settings.api_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        fail(command, f"CAL_API_URL must be an http(s) URL such as {EXAMPLE_API_URL}, not {url}")
     return settings
 
 
@@ -98,7 +93,7 @@ def explain(error: Exception, settings: Settings) -> tuple[ExitCode, str]:
             f"the credential may not do this ({error}). Use the key of an organization admin or "
             "owner, and check CAL_ORG_ID / --org-id."
         )
-    if isinstance(error, TransportError) and _could_not_connect(error):
+    if isinstance(error, ConnectFailed):
         return ExitCode.BAD_INPUT, (
             f"cannot reach the API at {settings.api_url} ({error.message}). Check CAL_API_URL "
             "and that the server is running."
@@ -118,10 +113,6 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         text = text.replace(secret, REDACTED)
     return text
-
-
-def _could_not_connect(error: TransportError) -> bool:
-    return any(name in error.message for name in ("ConnectError", "ConnectTimeout"))
 
 
 class _RunFailuresToTheCli(logging.Filter):

@@ -171,3 +171,9 @@ def test_all_is_honest():
     assert public - exported == set()  # nothing public left out
     for required in ("CalClient", "Settings", "RunStats", "CalApiError", "User", "Membership"):
         assert required in exported
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://cal.example.com", "https://", "api.cal.com"])
+def test_api_url_that_is_not_http_is_refused_before_anything_is_sent(url):
+    with pytest.raises(ConfigError, match="CAL_API_URL must be an http"):
+        Settings.from_env({"CAL_API_KEY": "cal_abc", "CAL_API_URL": url})
