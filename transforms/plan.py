@@ -24,6 +24,11 @@ from transforms.validation_rules import split_list
 MODES = ("add", "sync")
 # The API's role update forwards only name and colour (api-notes §9.1): not sent, reported.
 DESCRIPTION_NOTE = "the description of an existing role cannot be changed through the API"
+# api-notes §9.5: memberships take only MEMBER/ADMIN/OWNER; every role row's receipt says so.
+ASSIGNMENT_NOTE = (
+    "role defined only: the Cal.com API cannot give a custom role to members "
+    "(memberships take MEMBER, ADMIN or OWNER); assign it in Cal.com's settings"
+)
 
 
 def build_plan(
@@ -96,7 +101,7 @@ def plan_roles(
         team = state.team(entry["team"]) if entry["team"] else None
         team_id = team["team_id"] if team else None
         permissions = sorted(set(split_list((entry["permissions"] or "").replace(",", ";"))))
-        plan = RowPlan("roles", entry["row"], entry["name"], None)
+        plan = RowPlan("roles", entry["row"], entry["name"], None, notes=[ASSIGNMENT_NOTE])
         role = state.roles.get((team_id, entry["name"].strip().casefold()))
         if role is None:
             params = {

@@ -116,7 +116,9 @@ def test_roles_sheet_defines_custom_roles_and_their_permissions(org, tmp_path):
     )
     first = run(path)
     assert first["exit_code"] == 0, pl.read_csv(first["receipt"]).to_dicts()
-    assert pl.read_csv(first["receipt"])["outcome"].to_list() == ["created", "created"]
+    receipt = pl.read_csv(first["receipt"])
+    assert receipt["outcome"].to_list() == ["created", "created"]
+    assert all("cannot give a custom role to members" in n for n in receipt["notes"])
     path.write_text(
         "role name,description,color,permissions,team\n"
         "Booking auditor,Reads bookings,#1a73e8,booking.read; insights.read; booking.update,\n"

@@ -163,9 +163,11 @@ def test_roles_are_created_updated_and_system_roles_refused(tmp_path):
             {"role_id": "r-audit", "team_id": None, "permissions": ["insights.read"]},
         ),
     ]
-    assert auditor.notes == [
+    assert auditor.notes[1:] == [
         "the description of an existing role cannot be changed through the API"
     ]
+    for row in (auditor, scheduler):
+        assert "cannot give a custom role to members" in row.notes[0]
     assert scheduler.steps[0].action == "create_role"
     assert scheduler.steps[0].params["team_id"] == 1
     assert admin.refusal and not admin.steps
