@@ -77,6 +77,17 @@ async def test_export_of_a_large_org_matches_the_sandbox(
     assert manifest["tables"]["users"]["rows"] == users
     assert openpyxl.load_workbook(folder / "snapshot.xlsx", read_only=True).sheetnames[0] == "users"
 
+    with sqlite3.connect(box.db_path) as conn:
+        secrets = [
+            r[0] for r in conn.execute("SELECT secret FROM webhooks WHERE secret IS NOT NULL")
+        ]
+    assert secrets, "the seeded org has no webhook secret to leak"
+    for path in folder.iterdir():
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+        if path.suffix in (".csv", ".json"):
+            text = path.read_text(encoding="utf-8")
+            assert box.api_key not in text and not any(s in text for s in secrets), path.name
+
 
 async def test_wide_users_sheet_reads_back_as_exported(
     prefect_harness, start_sandbox, use_sandbox, tmp_path
