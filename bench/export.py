@@ -63,8 +63,8 @@ def sandbox_counts(info: dict) -> tuple[int, int]:
 def run_calbulk(info: dict, key: str, out: Path, rate_limit: int) -> int:
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.export import export_org
-    from flows.snapshot import read_manifest
+    from flows.export.flow import export_org
+    from flows.export.snapshot import read_manifest
 
     os.environ.update(
         CAL_API_KEY=key, CAL_API_URL=info["base_url"], CAL_ORG_ID=str(info["org_id"]),
@@ -81,9 +81,9 @@ def run_calbulk(info: dict, key: str, out: Path, rate_limit: int) -> int:
 
 def phase_times(folder: Path, out: Path) -> str:
     """How long calbulk's local work takes on these tables: validation and writing."""
-    from flows.snapshot import SnapshotRun, write_snapshot
-    from transforms.checks import validate_snapshot
-    from transforms.schemas import TABLE_NAMES
+    from flows.export.snapshot import SnapshotRun, write_snapshot
+    from transforms.snapshot.checks import validate_snapshot
+    from transforms.snapshot.schemas import TABLE_NAMES
 
     tables = {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLE_NAMES}
     t0 = time.perf_counter()

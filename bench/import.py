@@ -28,14 +28,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from calapi import CalClient, Settings  # noqa: E402
-from flows.import_apply import apply_plan  # noqa: E402
-from flows.import_journal import Journal  # noqa: E402
-from flows.import_steps import RunContext  # noqa: E402
-from flows.importer import read_current_state  # noqa: E402
-from transforms.import_example import demo_state, onboarding_frames  # noqa: E402
-from transforms.plan import build_plan  # noqa: E402
-from transforms.sheets import read_workbook  # noqa: E402
-from transforms.validation import validate_workbook  # noqa: E402
+from flows.importer.apply import apply_plan  # noqa: E402
+from flows.importer.flow import read_current_state  # noqa: E402
+from flows.importer.journal import Journal  # noqa: E402
+from flows.importer.steps import RunContext  # noqa: E402
+from transforms.plan.build import build_plan  # noqa: E402
+from transforms.sheets.example import demo_state, onboarding_frames  # noqa: E402
+from transforms.sheets.reading import read_workbook  # noqa: E402
+from transforms.validate.sheet import validate_workbook  # noqa: E402
 
 BENCH_ATTRIBUTES = ("Department", "Office", "Level")
 

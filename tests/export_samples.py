@@ -6,8 +6,8 @@ and role ids as strings) and the memberships listing's four attribute shapes.
 
 from __future__ import annotations
 
-from transforms.listing_tables import tables_from_listing
-from transforms.schemas import TABLE_NAMES
+from transforms.snapshot.listing_tables import tables_from_listing
+from transforms.snapshot.schemas import TABLE_NAMES
 
 INJECTION = '=HYPERLINK("http://x","y")'
 

@@ -1,6 +1,6 @@
 """The organization's current state, as the import sees it: lookups over the snapshot tables.
 
-Built from the export's snapshot tables (the contract in ``transforms.schemas``: users,
+Built from the export's snapshot tables (the contract in ``transforms.snapshot.schemas``: users,
 memberships, attributes, attribute_options, attribute_assignments, ooo_entries, teams,
 team_memberships, roles, role_permissions). A missing table counts as empty, so validation and
 planning also run offline against a partial state. Names are matched case-insensitively.
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from transforms.sheet_columns import normalise_header
-from transforms.validation_rules import canonical_number
+from transforms.sheets.columns import normalise_header
+from transforms.validate.rules import canonical_number
 
 
 def _key(text: object) -> str:

@@ -29,7 +29,7 @@ import typer
 
 from calapi import AuthError, CalApiError, ConfigError, ConnectFailed, Forbidden, Settings
 from flows.config import load_settings
-from transforms.checks import SnapshotInvalid
+from transforms.snapshot.checks import SnapshotInvalid
 
 DEBUG_VARIABLE = "CALBULK_DEBUG"
 REDACTED = "***"

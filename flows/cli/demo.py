@@ -58,8 +58,8 @@ def demo_command(
 
 
 async def _story(folder: Path) -> tuple[str, dict]:
-    from flows.export import export_org
-    from flows.importer import import_file
+    from flows.export.flow import export_org
+    from flows.importer.flow import import_file
 
     snapshot = await export_org(out=str(folder / "exports"), format="parquet,csv,xlsx")
     workbook = folder / EXAMPLE.name  # a copy: the errors file goes next to the input

@@ -13,9 +13,9 @@ import typer
 
 from calapi import ConfigError
 from flows.cli.common import fail, load_config, org_id_option, run_flow
-from flows.export import DEFAULT_OUT, export_org, parse_choices
-from flows.snapshot import DEFAULT_FORMATS, FORMATS
-from transforms.schemas import TABLE_NAMES
+from flows.export.flow import DEFAULT_OUT, export_org, parse_choices
+from flows.export.snapshot import DEFAULT_FORMATS, FORMATS
+from transforms.snapshot.schemas import TABLE_NAMES
 
 
 def export_command(

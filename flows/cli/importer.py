@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.cli.common import fail, load_config, org_id_option, run_flow
-from transforms.plan import MODES
-from transforms.sheet_columns import KINDS
+from transforms.plan.build import MODES
+from transforms.sheets.columns import KINDS
 
 SHOWN_LINES = 40
 SAVE_AS = "open it in Excel, LibreOffice or Google Sheets and save it as .xlsx (or export CSV)"
@@ -56,7 +56,7 @@ def import_command(
     ),
 ) -> None:
     """Import users, out-of-office entries or custom roles from a CSV or Excel file."""
-    from flows.importer import import_file
+    from flows.importer.flow import import_file
 
     check_choices(mode, kind)
     check_input_file(file)

@@ -22,7 +22,7 @@ def template_command(
     ),
 ) -> None:
     """Write a users template with the organization's own attributes, options and teams."""
-    from flows.import_template import users_template
+    from flows.importer.template import users_template
 
     settings = load_config("template", org_id)
     if out.suffix.lower() not in SUFFIXES or out.is_dir():

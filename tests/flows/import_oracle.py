@@ -8,9 +8,9 @@ from collections import Counter
 import polars as pl
 
 from calapi import CalClient, Settings
-from flows.importer import read_current_state
+from flows.importer.flow import read_current_state
 from transforms.org_state import OrgState
-from transforms.validation_rules import canonical_number, split_list
+from transforms.validate.rules import canonical_number, split_list
 
 
 def settings_for(box, **overrides) -> Settings:

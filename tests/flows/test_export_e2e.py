@@ -13,11 +13,11 @@ import polars as pl
 import pytest
 from prefect.client.orchestration import get_client
 
-from flows.export import export_org
-from flows.snapshot import read_manifest
+from flows.export.flow import export_org
+from flows.export.snapshot import read_manifest
 from tests.flows.export_oracle import SandboxReader, expected_tables, snapshot_rows
-from transforms.checks import SnapshotInvalid
-from transforms.schemas import TABLE_NAMES
+from transforms.snapshot.checks import SnapshotInvalid
+from transforms.snapshot.schemas import TABLE_NAMES
 
 INJECTION = '=HYPERLINK("http://x","y")'
 
@@ -178,7 +178,7 @@ async def test_api_failure_mid_export_leaves_no_folder(
 async def test_exported_workbook_imports_back_as_a_whole_changing_nothing(
     prefect_harness, start_sandbox, use_sandbox, tmp_path
 ):
-    from flows.importer import import_file
+    from flows.importer.flow import import_file
 
     box = start_sandbox(seed_users=40, seed=6, rate_limit=100000)
     use_sandbox(box)
@@ -226,7 +226,7 @@ def _restorable(folder: Path) -> dict[str, set[tuple]]:
 async def test_workbook_recreates_deleted_team_role_ooo_entry_and_permission(
     prefect_harness, start_sandbox, use_sandbox, tmp_path
 ):
-    from flows.importer import import_file
+    from flows.importer.flow import import_file
 
     box = start_sandbox(seed_users=40, seed=6, rate_limit=100000)
     use_sandbox(box)

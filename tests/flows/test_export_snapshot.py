@@ -10,13 +10,13 @@ import openpyxl
 import polars as pl
 import pytest
 
-from flows.snapshot import SnapshotRun, read_manifest, sha256_of, write_snapshot
+from flows.export.snapshot import SnapshotRun, read_manifest, sha256_of, write_snapshot
 from tests.export_samples import INJECTION, sample_tables
-from transforms.import_sheets import import_sheets
 from transforms.org_state import org_state_from_tables
-from transforms.plan import build_plan
-from transforms.sheets import read_workbook
-from transforms.validation import validate_workbook
+from transforms.plan.build import build_plan
+from transforms.sheets.reading import read_workbook
+from transforms.sheets.snapshot_sheets import import_sheets
+from transforms.validate.sheet import validate_workbook
 
 STARTED = datetime(2026, 11, 22, 11, 13, 10, tzinfo=UTC)
 RUN = SnapshotRun(

@@ -19,9 +19,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.importer import import_file
+from flows.importer.flow import import_file
 from tests.flows.import_oracle import mismatches, raw_user_emails, read_org
-from transforms.import_example import onboarding_frames, write_onboarding_workbook
+from transforms.sheets.example import onboarding_frames, write_onboarding_workbook
 
 CALBULK = str(Path(sys.executable).parent / "calbulk")
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ import asyncio
 import polars as pl
 import pytest
 
-from flows.importer import import_file
+from flows.importer.flow import import_file
 from tests.flows.import_oracle import mismatches, raw_user_emails, read_org
-from transforms.import_example import onboarding_frames, write_onboarding_workbook
+from transforms.sheets.example import onboarding_frames, write_onboarding_workbook
 
 
 @pytest.fixture

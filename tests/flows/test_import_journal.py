@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from flows.import_apply import RowResult, merge_history
-from flows.import_journal import Journal
-from transforms.plan_steps import RowPlan, Step
+from flows.importer.apply import RowResult, merge_history
+from flows.importer.journal import Journal
+from transforms.plan.steps import RowPlan, Step
 
 CREATE = Step("create_user", {"email": "a@example.com"}, "create user a@example.com")
 JOIN = Step("add_team_membership", {"team_id": 1, "role": "MEMBER"}, "join team Sales as MEMBER")
@@ -66,7 +66,7 @@ def test_rerun_of_a_finished_file_reports_unchanged_rows_as_unchanged():
 
 
 def test_a_failed_row_stays_failed_with_earlier_steps_listed():
-    from flows.import_journal import RowHistory
+    from flows.importer.journal import RowHistory
 
     history = RowHistory(done=[CREATE.summary], created=True, user_id=41)
     plan = RowPlan("users", 2, "a@example.com", 41, steps=[JOIN])

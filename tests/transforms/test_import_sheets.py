@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 
 from tests.export_samples import sample_tables
-from transforms.import_sheets import import_sheets, ooo_sheet, roles_sheet
-from transforms.sheet_columns import OOO_COLUMNS, ROLES_COLUMNS
+from transforms.sheets.columns import OOO_COLUMNS, ROLES_COLUMNS
+from transforms.sheets.snapshot_sheets import import_sheets, ooo_sheet, roles_sheet
 
 
 def test_ooo_sheet_names_people_and_coverers_by_email_with_whole_days():

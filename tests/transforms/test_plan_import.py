@@ -6,9 +6,9 @@ import polars as pl
 
 from tests.corpus.sample_org import sample_state, sample_tables
 from transforms.org_state import org_state_from_tables
-from transforms.plan import build_plan
-from transforms.sheets import read_workbook
-from transforms.validation import validate_workbook
+from transforms.plan.build import build_plan
+from transforms.sheets.reading import read_workbook
+from transforms.validate.sheet import validate_workbook
 
 
 def plan_for(tmp_path, text, *, mode="add", create=False, tables=None, name="in.csv"):

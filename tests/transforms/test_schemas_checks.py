@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from tests.export_samples import sample_tables
-from transforms.checks import validate_snapshot
+from transforms.snapshot.checks import validate_snapshot
 
 
 def _replace(data: pl.DataFrame, row: int, **values: object) -> pl.DataFrame:

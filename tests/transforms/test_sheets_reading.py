@@ -7,8 +7,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from transforms.sheet_columns import canonical_column, detect_kind, normalise_header
-from transforms.sheets import cell_text, decode_csv_bytes, read_workbook
+from transforms.sheets.columns import canonical_column, detect_kind, normalise_header
+from transforms.sheets.reading import cell_text, decode_csv_bytes, read_workbook
 
 
 @pytest.mark.parametrize(

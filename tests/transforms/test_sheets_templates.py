@@ -7,11 +7,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from transforms.import_example import demo_state
-from transforms.sheet_templates import header, write_generic_templates, write_xlsx_template
-from transforms.sheets import read_workbook
-from transforms.validation import validate_workbook
-from transforms.validation_models import MODELS
+from transforms.sheets.example import demo_state
+from transforms.sheets.reading import read_workbook
+from transforms.sheets.templates import header, write_generic_templates, write_xlsx_template
+from transforms.validate.models import MODELS
+from transforms.validate.sheet import validate_workbook
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 KINDS = ("users", "ooo", "roles")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.export_samples import CONTRACT_COLUMNS, sample_records, sample_tables
-from transforms.attributes import attribute_assignments_table
-from transforms.listing_tables import LISTING_TABLES, first_table, tables_from_listing
-from transforms.schemas import TABLE_NAMES, TABLES
-from transforms.teams import webhooks_table
-from transforms.users import users_table
+from transforms.snapshot.attributes import attribute_assignments_table
+from transforms.snapshot.listing_tables import LISTING_TABLES, first_table, tables_from_listing
+from transforms.snapshot.schemas import TABLE_NAMES, TABLES
+from transforms.snapshot.teams import webhooks_table
+from transforms.snapshot.users import users_table
 
 
 def test_every_table_has_exactly_its_declared_schema():

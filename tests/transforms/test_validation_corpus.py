@@ -9,8 +9,8 @@ import pytest
 
 from tests.corpus.sample_org import sample_state
 from transforms.problems import problems_frame
-from transforms.sheets import read_workbook
-from transforms.validation import validate_workbook
+from transforms.sheets.reading import read_workbook
+from transforms.validate.sheet import validate_workbook
 
 FILES = Path(__file__).resolve().parents[1] / "corpus" / "files"
 

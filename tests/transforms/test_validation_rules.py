@@ -8,10 +8,9 @@ import polars as pl
 import pytest
 
 from tests.corpus.sample_org import sample_state
-from transforms.sheets import read_workbook
-from transforms.validation import validate_workbook
-from transforms.validation_cells import parse_attribute_cell, parse_teams
-from transforms.validation_rules import (
+from transforms.sheets.reading import read_workbook
+from transforms.validate.cells import parse_attribute_cell, parse_teams
+from transforms.validate.rules import (
     canonical_number,
     normalise_locale,
     normalise_reason,
@@ -21,6 +20,7 @@ from transforms.validation_rules import (
     parse_day,
     permission_problem,
 )
+from transforms.validate.sheet import validate_workbook
 
 
 @pytest.mark.parametrize(

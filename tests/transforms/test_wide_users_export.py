@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from tests.export_samples import INJECTION, sample_tables
-from transforms.cells import neutralise, neutralise_frame, restore_neutralised
-from transforms.wide_users import WIDE_BASE_COLUMNS, attribute_headers, wide_users_sheet
+from transforms.sheets.cells import neutralise, neutralise_frame, restore_neutralised
+from transforms.sheets.wide_users import WIDE_BASE_COLUMNS, attribute_headers, wide_users_sheet
 
 
 def test_wide_sheet_columns_and_values():

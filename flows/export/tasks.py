@@ -18,7 +18,7 @@ from prefect.cache_policies import NONE
 
 from calapi import CalClient
 from flows.progress import TableProgress
-from transforms.listing_tables import first_table, tables_from_listing
+from transforms.snapshot.listing_tables import first_table, tables_from_listing
 
 Tables = dict[str, pl.DataFrame]
 http_task = task(cache_policy=NONE, retries=0)

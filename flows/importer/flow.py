@@ -20,18 +20,18 @@ from prefect.cache_policies import NONE
 
 from calapi import CalClient
 from flows.config import load_settings
-from flows.export import fetch_tables
-from flows.import_apply import RowResult, apply_plan
-from flows.import_journal import Journal
-from flows.import_steps import RunContext
+from flows.export.flow import fetch_tables
+from flows.importer.apply import RowResult, apply_plan
+from flows.importer.journal import Journal
+from flows.importer.steps import RunContext
 from flows.progress import RowProgress, TableProgress
 from transforms.org_state import OrgState, org_state_from_tables
-from transforms.plan import MODES, build_plan
-from transforms.plan_steps import ImportPlan
+from transforms.plan.build import MODES, build_plan
+from transforms.plan.steps import ImportPlan
 from transforms.problems import has_file_errors, problems_frame
 from transforms.receipt import outcome_counts, receipt_frame
-from transforms.sheets import Workbook, read_workbook
-from transforms.validation import ValidatedImport, validate_workbook
+from transforms.sheets.reading import Workbook, read_workbook
+from transforms.validate.sheet import ValidatedImport, validate_workbook
 
 BASE_TABLES = ["users", "memberships", "attributes", "attribute_options", "attribute_assignments",
                "teams", "team_memberships"]  # fmt: skip

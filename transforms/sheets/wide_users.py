@@ -12,7 +12,7 @@ from collections import Counter
 
 import polars as pl
 
-from transforms.schemas import TABLES
+from transforms.snapshot.schemas import TABLES
 
 USER_COLUMNS = ("email", "username", "name", "time_zone", "locale", "time_format", "week_start")
 WIDE_BASE_COLUMNS = (*USER_COLUMNS, "org_role", "teams")

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.problems import Problem, file_problem
-from transforms.sheet_columns import KINDS, ColumnMap, detect_kind, map_columns, normalise_header
+from transforms.sheets.columns import KINDS, ColumnMap, detect_kind, map_columns, normalise_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!")

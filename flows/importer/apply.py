@@ -6,7 +6,7 @@ row (its later steps depend on it); other rows go on. calapi's limiter keeps eve
 the rate limit, so concurrency here only keeps the pipe full.
 
 A step whose outcome is unknown (``AmbiguousWrite``, a retriable error after calapi's own
-retries, or a conflict) is reconciled by reading the org (``flows.import_steps.landed``): if it
+retries, or a conflict) is reconciled by reading the org (``flows.importer.steps.landed``): if it
 landed it counts as done, else it is sent again, a bounded number of times.
 """
 
@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from calapi import CalApiError, Conflict, InvalidRequest, RetriableError
-from flows.import_journal import Journal, RowHistory
-from flows.import_steps import RunContext, StepFailed, landed, send
-from transforms.plan_steps import ImportPlan, RowPlan, Step
+from flows.importer.journal import Journal, RowHistory
+from flows.importer.steps import RunContext, StepFailed, landed, send
+from transforms.plan.steps import ImportPlan, RowPlan, Step
 
 # A write attempt ends ambiguous ~15% of the time under the fault test's mix (5xx, resets,
 # dropped responses): 10 attempts make losing a step ~1e-8; the pause between attempts grows.

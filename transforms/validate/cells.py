@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transforms.org_state import Attribute, OrgState
-from transforms.validation_rules import (
+from transforms.validate.rules import (
     MEMBERSHIP_ROLES,
     accepted_list,
     canonical_number,

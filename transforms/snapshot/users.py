@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from transforms._records import Record, json_text, membership_cells, parse_utc
-from transforms.schemas import frame
+from transforms.snapshot._records import Record, json_text, membership_cells, parse_utc
+from transforms.snapshot.schemas import frame
 
 
 def users_table(records: Iterable[Record]) -> pl.DataFrame:

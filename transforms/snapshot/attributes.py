@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 
 import polars as pl
 
-from transforms._records import Record, number_text, text_id
-from transforms.schemas import frame
+from transforms.snapshot._records import Record, number_text, text_id
+from transforms.snapshot.schemas import frame
 
 # The memberships listing spells attribute types in camelCase; the attributes endpoint in CAPS.
 MEMBERSHIP_ATTRIBUTE_TYPES = {

@@ -1,7 +1,7 @@
 """Pandera models of the canonical import sheets, and their failures as row-numbered problems.
 
 The models check what one cell can tell alone (e-mail syntax, enums, zones, locales, dates) on
-the normalised text frames; ``transforms.validation`` adds the checks that need other rows or
+the normalised text frames; ``transforms.validate.sheet`` adds the checks that need other rows or
 the organization. Each column's ``ACCEPTED`` text is what a person is told would be accepted.
 """
 
@@ -13,7 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from transforms.problems import Problem
-from transforms.validation_rules import (
+from transforms.validate.rules import (
     COLOR_PATTERN,
     EMAIL_PATTERN,
     LOCALES,

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from transforms._records import Record, json_text, membership_cells, parse_utc, text_id
-from transforms.schemas import frame
+from transforms.snapshot._records import Record, json_text, membership_cells, parse_utc, text_id
+from transforms.snapshot.schemas import frame
 
 
 def teams_table(records: Iterable[Record]) -> pl.DataFrame:

@@ -16,11 +16,11 @@ import polars as pl
 
 from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem, error_rows, has_file_errors
-from transforms.sheet_columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
-from transforms.sheets import Sheet, Workbook
-from transforms.validation_cells import parse_attribute_cell, parse_teams
-from transforms.validation_models import model_problems
-from transforms.validation_rules import (
+from transforms.sheets.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from transforms.sheets.reading import Sheet, Workbook
+from transforms.validate.cells import parse_attribute_cell, parse_teams
+from transforms.validate.models import model_problems
+from transforms.validate.rules import (
     normalise_locale,
     normalise_reason,
     normalise_role,

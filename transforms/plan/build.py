@@ -1,6 +1,6 @@
 """The import plan: what the file wants minus what the organization has, as steps per row.
 
-``build_plan`` plans the users sheet (``transforms.plan_users``), out-of-office entries and
+``build_plan`` plans the users sheet (``transforms.plan.users``), out-of-office entries and
 custom roles. It is pure: the same file against the same state gives the same plan, and a file
 that has been applied plans nothing. Rows with validation errors are left out (the receipt
 reports them as skipped).
@@ -16,10 +16,10 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.org_state import OrgState
-from transforms.plan_steps import ImportPlan, RowPlan, Step
-from transforms.plan_users import OptionPrelude, plan_users
-from transforms.validation import ValidatedImport
-from transforms.validation_rules import split_list
+from transforms.plan.steps import ImportPlan, RowPlan, Step
+from transforms.plan.users import OptionPrelude, plan_users
+from transforms.validate.rules import split_list
+from transforms.validate.sheet import ValidatedImport
 
 MODES = ("add", "sync")
 # The API's role update forwards only name and colour (api-notes §9.1): not sent, reported.

@@ -1,9 +1,10 @@
 """The Excel workbook of a snapshot: the import sheets first, then one sheet per table.
 
-The import sheets (``users`` wide, ``ooo``, ``roles``; see ``transforms.import_sheets``) are
-what `calbulk import` reads, so the whole workbook imports back unchanged. A table whose name
-is an import sheet's gets a ``_table`` suffix (``users_table``, ``roles_table``): the importer
-ignores it, instead of reading the raw table as input.
+The import sheets (``users`` wide, ``ooo``, ``roles``; see
+``transforms.sheets.snapshot_sheets``) are what `calbulk import` reads, so the whole workbook
+imports back unchanged. A table whose name is an import sheet's gets a ``_table`` suffix
+(``users_table``, ``roles_table``): the importer ignores it, instead of reading the raw table
+as input.
 
 Written cell by cell with xlsxwriter so that text is always a string cell (never a
 formula), and text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
@@ -20,8 +21,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.cells import is_formula_like
-from transforms.sheet_columns import KINDS
+from transforms.sheets.cells import is_formula_like
+from transforms.sheets.columns import KINDS
 
 TABLE_SHEET_SUFFIX = "_table"
 LIST_SEPARATOR = "; "

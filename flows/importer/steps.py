@@ -1,7 +1,7 @@
 """How each plan step is sent through calapi, and how to tell whether it already happened.
 
 Every action has a ``send`` (the write) and, for writes that are not naturally idempotent, a
-``landed`` check that reads the org back. The runner (``flows.import_apply``) calls ``landed``
+``landed`` check that reads the org back. The runner (``flows.importer.apply``) calls ``landed``
 after an ambiguous outcome (a write that failed after it may have reached the server) or a
 conflict, so a step is never applied twice and never lost. PATCHes and PUTs are idempotent and
 simply re-sent.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calapi import CalClient, NotFound
-from transforms.plan_steps import Step
+from transforms.plan.steps import Step
 
 
 @dataclass

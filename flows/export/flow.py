@@ -3,9 +3,9 @@
 Steps: read config (CAL_* from the environment / .env), fetch every wanted table
 through calapi (independent listings concurrently; one coarse task per table),
 validate the tables alone and against each other, then write the snapshot
-atomically (`flows.snapshot`) and publish a markdown artifact with row and request
+atomically (`flows.export.snapshot`) and publish a markdown artifact with row and request
 counts. Invalid data stops the run before anything is written
-(`transforms.checks.SnapshotInvalid` carries the report).
+(`transforms.snapshot.checks.SnapshotInvalid` carries the report).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from prefect.artifacts import acreate_markdown_artifact
 
 from calapi import CalClient, ConfigError, RunStats
 from flows.config import load_settings
-from flows.export_tasks import (
+from flows.export.snapshot import DEFAULT_FORMATS, FORMATS, SnapshotRun, write_snapshot
+from flows.export.tasks import (
     fetch_attributes,
     fetch_memberships,
     fetch_ooo,
@@ -31,10 +32,9 @@ from flows.export_tasks import (
     fetch_webhooks,
 )
 from flows.progress import TableProgress
-from flows.snapshot import DEFAULT_FORMATS, FORMATS, SnapshotRun, write_snapshot
-from transforms.checks import SnapshotInvalid, validate_snapshot
-from transforms.import_sheets import import_sheets
-from transforms.schemas import TABLE_NAMES
+from transforms.sheets.snapshot_sheets import import_sheets
+from transforms.snapshot.checks import SnapshotInvalid, validate_snapshot
+from transforms.snapshot.schemas import TABLE_NAMES
 
 DEFAULT_OUT = "data/exports"
 T = TypeVar("T")

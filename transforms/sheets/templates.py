@@ -5,7 +5,7 @@ and dropdowns (org roles, time zones, locales, weekdays, OOO reasons; with an or
 each attribute's options) fed from a hidden ``lists`` sheet. Headers are the importer's own
 column names, so a template always reads back as its kind.
 
-    .venv/bin/python -m transforms.sheet_templates templates/   # regenerate the generic ones
+    .venv/bin/python -m transforms.sheets.templates templates/   # regenerate the generic ones
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from transforms.org_state import OrgState
-from transforms.validation_rules import (
+from transforms.validate.rules import (
     LOCALES,
     MEMBERSHIP_ROLES,
     OOO_REASONS,

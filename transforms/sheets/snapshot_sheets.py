@@ -3,7 +3,7 @@
 A snapshot workbook holding these three sheets imports back unchanged: against the org it was
 taken from, a dry run plans nothing; against another org it recreates the people, their
 out-of-office entries and the custom roles (a migration). Their columns are the import's own
-(``transforms.sheet_columns``):
+(``transforms.sheets.columns``):
 
 - ``ooo``: email, start, end (whole UTC days, as the API stores them), reason, notes and
   covering_email (the e-mail of the member the entry redirects to).
@@ -20,8 +20,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from transforms.sheet_columns import OOO_COLUMNS, ROLES_COLUMNS
-from transforms.wide_users import LIST_SEPARATOR, WIDE_SHEET_NEEDS, wide_users_sheet
+from transforms.sheets.columns import OOO_COLUMNS, ROLES_COLUMNS
+from transforms.sheets.wide_users import LIST_SEPARATOR, WIDE_SHEET_NEEDS, wide_users_sheet
 
 OOO_SHEET_NEEDS = frozenset({"users", "ooo_entries"})
 ROLES_SHEET_NEEDS = frozenset({"roles", "role_permissions", "teams"})

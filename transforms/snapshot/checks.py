@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
-from transforms.schemas import TABLES
+from transforms.snapshot.schemas import TABLES
 
 MAX_ROWS_SHOWN = 10
 

@@ -13,10 +13,10 @@ from prefect import flow
 
 from calapi import CalClient
 from flows.config import load_settings
-from flows.export import fetch_tables
+from flows.export.flow import fetch_tables
 from flows.progress import TableProgress
 from transforms.org_state import org_state_from_tables
-from transforms.sheet_templates import write_csv_template, write_xlsx_template
+from transforms.sheets.templates import write_csv_template, write_xlsx_template
 
 TEMPLATE_TABLES = ["attributes", "attribute_options", "teams"]
 

@@ -1,7 +1,7 @@
 """Writing a validated snapshot to disk, atomically, readable by the owner only.
 
 Layout (DESIGN.md): ``OUT/<org_id>/<UTC timestamp>/`` holding ``<table>.parquet``
-(zstd) and ``<table>.csv`` per table, optionally ``snapshot.xlsx`` (``flows.workbook``), and
+(zstd) and ``<table>.csv`` per table, optionally ``snapshot.xlsx`` (``flows.export.workbook``), and
 ``manifest.json`` (tool version, API URL, org id, start/end UTC, per-table row
 and request counts, schema and sha256 per file).
 
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.workbook import write_workbook
-from transforms.cells import neutralise_frame
+from flows.export.workbook import write_workbook
+from transforms.sheets.cells import neutralise_frame
 
 FORMATS = ("parquet", "csv", "xlsx")
 DEFAULT_FORMATS = ("parquet", "csv")

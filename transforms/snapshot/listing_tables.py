@@ -12,20 +12,20 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from transforms._records import Record
-from transforms.attributes import (
+from transforms.snapshot._records import Record
+from transforms.snapshot.attributes import (
     attribute_assignments_table,
     attribute_options_table,
     attributes_table,
 )
-from transforms.teams import (
+from transforms.snapshot.teams import (
     role_permissions_table,
     roles_table,
     team_memberships_table,
     teams_table,
     webhooks_table,
 )
-from transforms.users import memberships_table, ooo_table, users_table
+from transforms.snapshot.users import memberships_table, ooo_table, users_table
 
 TableBuilder = Callable[[Iterable[Record]], pl.DataFrame]
 

@@ -7,7 +7,7 @@ are strings in API v2, user/team/membership ids are integers).
 
 `TABLES` lists every table with its polars schema, its pandera model and its key.
 Pandera checks what one table can check alone (types, nulls, enums, unique keys);
-`transforms.checks` adds the checks across tables (foreign keys).
+`transforms.snapshot.checks` adds the checks across tables (foreign keys).
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from typing import Any
 import polars as pl
 
 from transforms.org_state import Attribute, OrgState
-from transforms.plan_steps import RowPlan, Step
-from transforms.validation_cells import WantedOption, parse_attribute_cell, parse_teams
-from transforms.validation_rules import canonical_number
+from transforms.plan.steps import RowPlan, Step
+from transforms.validate.cells import WantedOption, parse_attribute_cell, parse_teams
+from transforms.validate.rules import canonical_number
 
 SINGLE_VALUED = ("SINGLE_SELECT", "TEXT", "NUMBER")
 # sheet column -> (API field, how to compare/convert the sheet's text)

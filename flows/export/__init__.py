@@ -1,0 +1,1 @@
+"""The export pipeline: listings -> validated tables -> an atomic snapshot on disk."""

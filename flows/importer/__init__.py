@@ -1,0 +1,1 @@
+"""The import pipeline: read, validate, plan, apply (resumable), receipt; and the users template."""

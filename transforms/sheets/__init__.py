@@ -1,0 +1,1 @@
+"""The spreadsheet stage: reading import files, their columns and templates; snapshot as sheets."""

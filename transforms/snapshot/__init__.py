@@ -1,0 +1,1 @@
+"""The snapshot stage: API records -> the snapshot tables, their schemas and cross-table checks."""
