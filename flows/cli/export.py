@@ -13,7 +13,8 @@ import typer
 
 from calapi import ConfigError
 from flows.cli.common import fail, load_config, org_id_option, run_flow
-from flows.export.flow import DEFAULT_OUT, export_org, parse_choices
+from flows.export.flow import export_org
+from flows.export.pipeline import DEFAULT_OUT, parse_choices
 from flows.export.snapshot import DEFAULT_FORMATS, FORMATS
 from transforms.snapshot.schemas import TABLE_NAMES
 

@@ -20,7 +20,7 @@ from prefect.cache_policies import NONE
 
 from calapi import CalClient
 from flows.config import load_settings
-from flows.export.flow import fetch_tables
+from flows.export.fetch import fetch_tables
 from flows.importer.apply import RowResult, apply_plan
 from flows.importer.journal import Journal
 from flows.importer.steps import RunContext

@@ -13,7 +13,7 @@ from prefect import flow
 
 from calapi import CalClient
 from flows.config import load_settings
-from flows.export.flow import fetch_tables
+from flows.export.fetch import fetch_tables
 from flows.progress import TableProgress
 from transforms.org_state import org_state_from_tables
 from transforms.sheets.templates import write_csv_template, write_xlsx_template

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from flows.export.flow import gather_or_cancel
+from flows.export.fetch import gather_or_cancel
 
 
 async def test_first_failure_cancels_the_other_jobs_and_propagates_unchanged() -> None:

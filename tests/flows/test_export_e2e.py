@@ -1,4 +1,7 @@
-"""`export_org` against a real sandbox process: every table equals what the sandbox holds."""
+"""The export pipeline against a real sandbox process: every table equals what the sandbox holds.
+
+The pipeline runs in-process as the CLI runs it (no Prefect server); that the ``export_org``
+flow runs it under Prefect is proven in tests/flows/test_prefect_flows.py."""
 
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ import httpx
 import openpyxl
 import polars as pl
 import pytest
-from prefect.client.orchestration import get_client
 
-from flows.export.flow import export_org
+from flows.config import load_settings
+from flows.export.pipeline import export_snapshot
 from flows.export.snapshot import read_manifest
+from flows.reporter import SILENT, Reporter
 from tests.flows.export_oracle import SandboxReader, expected_tables, snapshot_rows
 from transforms.snapshot.checks import SnapshotInvalid
 from transforms.snapshot.schemas import TABLE_NAMES
@@ -35,6 +39,24 @@ def use_sandbox(monkeypatch):
     return _use
 
 
+class RecordingReporter(Reporter):
+    """Keeps what the pipeline publishes, as the Prefect reporter would on a server."""
+
+    def __init__(self) -> None:
+        self.artifacts: dict[str, str] = {}
+
+    async def artifact(self, key: str, markdown: str) -> None:
+        self.artifacts[key] = markdown
+
+
+async def export_org(
+    out: str, format: str | None = None, only: str | None = None, reporter: Reporter = SILENT
+) -> str:
+    """The export as `calbulk export` runs it without PREFECT_API_URL: settings from CAL_*."""
+    result = await export_snapshot(load_settings(), None, out, format, only, reporter=reporter)
+    return str(result.folder)
+
+
 def sandbox_requests(box) -> int:
     return httpx.get(f"{box.base_url}/_sandbox/stats", timeout=10).json()["requests"]
 
@@ -46,9 +68,7 @@ def sql(box, statement: str, *params: object) -> None:
 
 
 @pytest.mark.slow
-async def test_export_of_a_large_org_matches_the_sandbox(
-    prefect_harness, start_sandbox, use_sandbox, tmp_path
-):
+async def test_export_of_a_large_org_matches_the_sandbox(start_sandbox, use_sandbox, tmp_path):
     box = start_sandbox(seed_users=1100, seed=11, rate_limit=100000)
     use_sandbox(box)
     before = sandbox_requests(box)
@@ -89,12 +109,11 @@ async def test_export_of_a_large_org_matches_the_sandbox(
             assert box.api_key not in text and not any(s in text for s in secrets), path.name
 
 
-async def test_wide_users_sheet_reads_back_as_exported(
-    prefect_harness, start_sandbox, use_sandbox, tmp_path
-):
+async def test_wide_users_sheet_reads_back_as_exported(start_sandbox, use_sandbox, tmp_path):
     box = start_sandbox(seed_users=40, seed=5, rate_limit=100000)
     use_sandbox(box)
-    folder = Path(await export_org(out=str(tmp_path), format="xlsx,parquet"))
+    reporter = RecordingReporter()
+    folder = Path(await export_org(out=str(tmp_path), format="xlsx,parquet", reporter=reporter))
     sheet = pl.read_excel(folder / "snapshot.xlsx", sheet_name="users", infer_schema_length=0)
     users = pl.read_parquet(folder / "users.parquet")
     memberships = pl.read_parquet(folder / "memberships.parquet")
@@ -114,23 +133,13 @@ async def test_wide_users_sheet_reads_back_as_exported(
         cell = rows[by_id[user_id]][names[attribute_id]]
         assert sorted(cell.split("; ")) == sorted(part["value"].to_list())
 
-    markdown = await latest_artifact(f"export-org-{box.org_id}")
+    markdown = reporter.artifacts[f"export-org-{box.org_id}"]
     assert f"| users | {users.height} | 1 |" in markdown
     assert f"| attribute_assignments | {assignments.height} | 0 |" in markdown
 
 
-async def latest_artifact(key: str) -> str:
-    """The newest artifact with this key. A raw filter: prefect 3.8's client sends null
-    run filters (422), and empty run filters match nothing."""
-    body = {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC", "limit": 1}
-    async with get_client() as client:
-        response = await client._client.post("/artifacts/filter", json=body)
-    [artifact] = response.json()
-    return artifact["data"]
-
-
 async def test_a_formula_name_comes_out_inert_in_csv_and_excel(
-    prefect_harness, start_sandbox, use_sandbox, tmp_path
+    start_sandbox, use_sandbox, tmp_path
 ):
     box = start_sandbox(seed_users=10, seed=2, rate_limit=100000)
     sql(box, "UPDATE users SET name = ? WHERE email = ?", INJECTION, "owner@acme-sandbox.example")
@@ -150,7 +159,7 @@ async def test_a_formula_name_comes_out_inert_in_csv_and_excel(
 
 
 async def test_invalid_data_stops_the_export_and_publishes_nothing(
-    prefect_harness, start_sandbox, use_sandbox, tmp_path
+    start_sandbox, use_sandbox, tmp_path
 ):
     box = start_sandbox(seed_users=10, seed=3, rate_limit=100000)
     sql(box, "UPDATE memberships SET role = 'GUEST' WHERE user_id = 2 AND team_id = ?", box.org_id)
@@ -164,9 +173,7 @@ async def test_invalid_data_stops_the_export_and_publishes_nothing(
     assert not org_folder.exists() or not any(org_folder.iterdir())
 
 
-async def test_api_failure_mid_export_leaves_no_folder(
-    prefect_harness, start_sandbox, use_sandbox, tmp_path
-):
+async def test_api_failure_mid_export_leaves_no_folder(start_sandbox, use_sandbox, tmp_path):
     box = start_sandbox(seed_users=10, seed=4, rate_limit=100000, faults="500=1")
     use_sandbox(box)
     with pytest.raises(Exception, match="500"):
@@ -176,7 +183,7 @@ async def test_api_failure_mid_export_leaves_no_folder(
 
 
 async def test_exported_workbook_imports_back_as_a_whole_changing_nothing(
-    prefect_harness, start_sandbox, use_sandbox, tmp_path
+    start_sandbox, use_sandbox, tmp_path
 ):
     from flows.importer.flow import import_file
 
@@ -224,7 +231,7 @@ def _restorable(folder: Path) -> dict[str, set[tuple]]:
 
 
 async def test_workbook_recreates_deleted_team_role_ooo_entry_and_permission(
-    prefect_harness, start_sandbox, use_sandbox, tmp_path
+    start_sandbox, use_sandbox, tmp_path
 ):
     from flows.importer.flow import import_file
 

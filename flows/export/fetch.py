@@ -1,27 +1,44 @@
-"""The export's Prefect tasks: one per table (or per listing that yields two tables).
+"""Reading the organization: one fetch per table (or per listing that yields two tables).
 
-Each task reads one listing through calapi (which bounds concurrency and rate and
-retries on its own, so these tasks have no Prefect retries) and turns the records
-into snapshot tables with the pure functions in `transforms`. Per-team and
-per-attribute calls run concurrently inside a task with ``asyncio.gather``.
+Each fetch reads one listing through calapi (which bounds concurrency and rate and retries
+on its own) and turns the records into snapshot tables with the pure functions in
+`transforms`. Per-team and per-attribute calls run concurrently inside a fetch, and
+:func:`fetch_tables` runs the independent listings concurrently. Plain async functions, no
+Prefect: the export, the import (reading the org's current state) and the template share them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection
-from typing import Any
+from collections.abc import AsyncIterator, Collection, Coroutine, Iterable
+from typing import Any, TypeVar
 
 import polars as pl
-from prefect import task
-from prefect.cache_policies import NONE
 
-from calapi import CalClient
+from calapi import CalClient, RunStats
 from flows.progress import TableProgress
 from transforms.snapshot.listing_tables import first_table, tables_from_listing
+from transforms.snapshot.schemas import TABLE_NAMES
 
 Tables = dict[str, pl.DataFrame]
-http_task = task(cache_policy=NONE, retries=0)
+T = TypeVar("T")
+
+# Which table a request is charged to: the endpoint's path under /v2/organizations/{orgId},
+# then the tables that listing serves, first wanted one pays (assignments ride on memberships).
+ENDPOINT_TABLES: dict[str, tuple[str, ...]] = {
+    "/users": ("users",),
+    "/memberships": ("memberships", "attribute_assignments"),
+    "/attributes": ("attributes", "attribute_options"),
+    "/attributes/{attributeId}/options": ("attribute_options",),
+    "/ooo": ("ooo_entries",),
+    "/teams": ("teams", "team_memberships", "roles", "role_permissions"),
+    "/teams/{teamId}/memberships": ("team_memberships",),
+    "/roles": ("roles", "role_permissions"),
+    "/teams/{teamId}/roles": ("roles", "role_permissions"),
+    "/webhooks": ("webhooks",),
+}
+ORG_PREFIX = "/v2/organizations/{orgId}"
+OTHER_REQUESTS = "_other"
 
 
 async def _collect(records: AsyncIterator[Any], progress: TableProgress, table: str) -> list:
@@ -39,19 +56,16 @@ async def _read_listing(
     return tables_from_listing(listing, await _collect(records, progress, first_table(listing)))
 
 
-@http_task(name="users")
 async def fetch_users(cal: CalClient, progress: TableProgress) -> Tables:
     """``users``: the org's users, 1000 per request."""
     return await _read_listing("users", cal.iter_users(), progress)
 
 
-@http_task(name="memberships")
 async def fetch_memberships(cal: CalClient, progress: TableProgress) -> Tables:
     """``memberships`` and ``attribute_assignments``, both from the one memberships listing."""
     return await _read_listing("memberships", cal.iter_memberships(), progress)
 
 
-@http_task(name="attributes")
 async def fetch_attributes(
     cal: CalClient, progress: TableProgress, with_options: bool = True
 ) -> Tables:
@@ -66,19 +80,16 @@ async def fetch_attributes(
     return tables
 
 
-@http_task(name="ooo_entries")
 async def fetch_ooo(cal: CalClient, progress: TableProgress) -> Tables:
     """``ooo_entries`` from the org-wide out-of-office listing."""
     return await _read_listing("ooo", cal.iter_org_ooo(), progress)
 
 
-@http_task(name="teams")
 async def fetch_teams(cal: CalClient, progress: TableProgress) -> list[dict]:
     """The org's teams (records: team memberships and team roles need their ids)."""
     return await _collect(cal.iter_teams(), progress, "teams")
 
 
-@http_task(name="team_memberships")
 async def fetch_team_memberships(
     cal: CalClient, progress: TableProgress, team_ids: Collection[int]
 ) -> Tables:
@@ -89,7 +100,6 @@ async def fetch_team_memberships(
     return tables_from_listing("team_memberships", records)
 
 
-@http_task(name="roles")
 async def fetch_roles(cal: CalClient, progress: TableProgress, team_ids: Collection[int]) -> Tables:
     """``roles`` and ``role_permissions``: org roles plus every team's roles, concurrently."""
     org_roles, *team_lists = await asyncio.gather(
@@ -100,7 +110,6 @@ async def fetch_roles(cal: CalClient, progress: TableProgress, team_ids: Collect
     return tables_from_listing("roles", records)
 
 
-@http_task(name="webhooks")
 async def fetch_webhooks(cal: CalClient, progress: TableProgress) -> Tables:
     """``webhooks`` (never their secrets)."""
     return await _read_listing("webhooks", cal.iter_webhooks(), progress)
@@ -121,13 +130,66 @@ async def fetch_team_tables(cal: CalClient, progress: TableProgress, wanted: set
     return tables
 
 
+def requests_per_table(stats: RunStats, wanted: Iterable[str]) -> dict[str, int]:
+    """Every request of the run charged to one wanted table (see ENDPOINT_TABLES)."""
+    wanted = list(wanted)
+    counts = dict.fromkeys(wanted, 0)
+    for (_method, path, _status), n in stats.requests.items():
+        tables = ENDPOINT_TABLES.get(path.removeprefix(ORG_PREFIX), ())
+        payer = next((t for t in tables if t in counts), OTHER_REQUESTS)
+        counts[payer] = counts.get(payer, 0) + n
+    return counts
+
+
+async def fetch_tables(cal: CalClient, wanted: list[str], progress: TableProgress) -> Tables:
+    """Run the fetches the wanted tables need, independent listings concurrently."""
+    want = set(wanted)
+    jobs = []
+    if "users" in want:
+        jobs.append(fetch_users(cal, progress))
+    if want & {"memberships", "attribute_assignments"}:
+        jobs.append(fetch_memberships(cal, progress))
+    if want & {"attributes", "attribute_options"}:
+        jobs.append(fetch_attributes(cal, progress, with_options="attribute_options" in want))
+    if "ooo_entries" in want:
+        jobs.append(fetch_ooo(cal, progress))
+    if want & {"teams", "team_memberships", "roles", "role_permissions"}:
+        jobs.append(fetch_team_tables(cal, progress, want))
+    if "webhooks" in want:
+        jobs.append(fetch_webhooks(cal, progress))
+    fetched: Tables = {}
+    for result in await gather_or_cancel(jobs):
+        fetched.update(result)
+    for name in wanted:
+        progress.finish(name, fetched[name].height)
+    return {name: fetched[name] for name in TABLE_NAMES if name in want}
+
+
+async def gather_or_cancel(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Like ``asyncio.gather``, but the first failure cancels the other jobs (and waits for
+    them) before it propagates, so none is left sending on a client about to close."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 __all__ = [
+    "ENDPOINT_TABLES",
+    "OTHER_REQUESTS",
     "fetch_attributes",
     "fetch_memberships",
     "fetch_ooo",
+    "fetch_tables",
     "fetch_team_memberships",
     "fetch_team_tables",
     "fetch_teams",
     "fetch_users",
     "fetch_webhooks",
+    "gather_or_cancel",
+    "requests_per_table",
 ]
