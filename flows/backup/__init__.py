@@ -1,0 +1,1 @@
+"""Backups: snapshot, change report, retention, history report."""
