@@ -4,7 +4,7 @@ and Excel sheets written cell by cell with text that can never run as a formula.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from pathlib import Path
 
@@ -39,8 +39,8 @@ def write_text(path: Path, text: str) -> Path:
     return write_owner_only(path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
-def read_snapshot(folder: Path) -> dict[str, pl.DataFrame]:
-    """A published snapshot folder's tables (from Parquet), by table name.
+def read_snapshot(folder: Path, only: Collection[str] | None = None) -> dict[str, pl.DataFrame]:
+    """A published snapshot folder's tables (from Parquet; ``only`` these), by table name.
 
     Tables the export left out (``--only``) are absent; a folder without a manifest, or a
     table exported without Parquet, raises :class:`NotASnapshot` saying what to do.
@@ -55,6 +55,8 @@ def read_snapshot(folder: Path) -> dict[str, pl.DataFrame]:
         )
     tables = {}
     for name, entry in read_manifest(folder).get("tables", {}).items():
+        if only is not None and name not in only:
+            continue
         path = folder / f"{name}.parquet"
         if "parquet" not in entry.get("files", {}) or not path.is_file():
             raise NotASnapshot(
