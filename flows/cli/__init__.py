@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import typer
 
+from flows.cli import backup as _backup
 from flows.cli import demo as _demo
+from flows.cli import deploy as _deploy
 from flows.cli import export as _export
 from flows.cli import importer as _importer
 from flows.cli import sandbox as _sandbox
@@ -23,6 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(_sandbox.app, name="sandbox")
+app.command("backup")(_backup.backup_command)
+app.command("deploy")(_deploy.deploy_command)
 app.command("export")(_export.export_command)
 app.command("import")(_importer.import_command)
 app.command("template")(_template.template_command)
