@@ -28,9 +28,8 @@ CAL_VARIABLES = ("CAL_API_KEY", "CAL_CLIENT_ID", "CAL_SECRET_KEY", "CAL_API_URL"
 
 
 def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
-    """SIGTERM the process's group, then SIGKILL whatever is left."""
-    if process.poll() is not None:
-        return
+    """SIGTERM the process's group, then SIGKILL whatever is left (even if the leader is
+    gone: a server's or worker's children share its group)."""
     with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=timeout)
