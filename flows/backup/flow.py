@@ -78,8 +78,8 @@ async def publish(result: BackupResult) -> None:
     )
     if result.changes is None:
         markdown = (
-            f"# First backup of organization {org}\n\nSnapshot `{result.folder}` has no "
-            "earlier complete snapshot to compare with, so there is no change report."
+            f"# First backup of organization {org}\n\nNothing to compare with: snapshot "
+            f"`{result.folder}` is the first complete one, so there is no change report."
         )
     else:
         markdown = (result.folder / MARKDOWN_NAME).read_text(encoding="utf-8")
@@ -104,9 +104,10 @@ async def backup_org(
     """Back up one organization (snapshot, change report, retention); returns the folder."""
     logger = get_run_logger()
     secrets: tuple[str, ...] = ()
+    org = org_id
     try:
         settings = await load_run_settings(org_id)
-        secrets = settings.secrets()
+        secrets, org = settings.secrets(), settings.org_id
         result = await backup_snapshot(
             settings, org_id, out, format, keep_daily, keep_weekly, keep_monthly,
             reporter=PrefectReporter(),
@@ -114,9 +115,9 @@ async def backup_org(
     except Exception as error:
         reason = scrub(f"{type(error).__name__}: {error}", secrets)
         await acreate_markdown_artifact(
-            markdown=f"# Backup failed\n\nOrganization: {org_id or '(from CAL_ORG_ID)'}\n\n"
+            markdown=f"# Backup failed\n\nOrganization: {org or '(not configured)'}\n\n"
             f"Reason: {reason}\n\nEarlier snapshots under `{out}` are untouched.",
-            key=key_for(org_id, "failed"),
+            key=key_for(org, "failed"),
         )
         raise
     await publish(result)

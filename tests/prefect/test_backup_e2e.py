@@ -1,0 +1,144 @@
+"""The nightly backup as an operated service, with the README's commands: a real Prefect
+server, `calbulk deploy`, a real `prefect worker start --pool calbulk` and a sandbox org.
+Triggered now, the run completes, writes snapshot, manifest and changes.*, and publishes
+artifacts the API serves; after changes made through the sandbox's API, the next run's
+changes.json lists exactly them. The worker's API key comes from a Prefect Secret block
+(CAL_API_KEY_BLOCK) and appears in no parameter, artifact or log. A run that fails ends
+Failed with the reason in a markdown artifact."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.prefect.conftest import (
+    REPO_ROOT,
+    PrefectServer,
+    artifacts_of,
+    flow_run_id,
+    wait_for_final_state,
+)
+from tests.prefect.org_changes import assert_exactly, assert_no_changes, change_org
+
+pytestmark = pytest.mark.slow
+CHANGE_FILES = ("changes.json", "changes.md", "changes.xlsx")
+BLOCK = "calbulk-api-key"
+
+
+def trigger(server: PrefectServer, out: Path, **params: str) -> dict:
+    """`prefect deployment run backup_org/nightly-backup --param out=OUT`, run to its end."""
+    args = ["--param", f"out={out}"]
+    for name, value in params.items():
+        args += ["--param", f"{name}={value}"]
+    done = server.run("prefect", "deployment", "run", "backup_org/nightly-backup", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return wait_for_final_state(server, flow_run_id(done.stdout))
+
+
+def logs_of(server: PrefectServer, run_id: str) -> str:
+    body = {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200}
+    return "\n".join(
+        item["message"] for item in server.api("POST", "/logs/filter", json=body).json()
+    )
+
+
+def save_secret_block(server: PrefectServer, value: str) -> None:
+    code = ("import os; from prefect.blocks.system import Secret; "
+            f"Secret(value=os.environ['KEY']).save({BLOCK!r}, overwrite=True)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], env=server.env(KEY=value),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_nightly_backup_on_a_real_server_and_worker(
+    prefect_server: PrefectServer, start_worker, start_sandbox, tmp_path: Path
+) -> None:
+    server = prefect_server
+    box = start_sandbox(seed_users=6, seed=4, rate_limit=100000)
+    out = tmp_path / "backups"
+
+    deployed = server.run("calbulk", "deploy")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    save_secret_block(server, box.api_key)
+    worker_env = server.env(
+        CAL_API_URL=box.base_url, CAL_ORG_ID=str(box.org_id), CAL_RATE_LIMIT="100000",
+        CAL_API_KEY_BLOCK=BLOCK, CALBULK_HOME=str(REPO_ROOT), PREFECT_WORKER_QUERY_SECONDS="2",
+    )  # fmt: skip
+    start_worker(worker_env)
+
+    # first run: nothing to compare with
+    first = trigger(server, out)
+    assert first["state"]["type"] == "COMPLETED", first["state"]
+    org_dir = out / str(box.org_id)
+    (first_folder,) = org_dir.iterdir()
+    assert not [name for name in CHANGE_FILES if (first_folder / name).exists()]
+    notes = {a["key"]: a for a in artifacts_of(server, first["id"])}
+    assert "Nothing to compare with" in notes[f"backup-org-{box.org_id}-changes"]["data"]
+
+    # second run: compared with the first, changes.* in its own folder
+    second = trigger(server, out)
+    assert second["state"]["type"] == "COMPLETED", second["state"]
+    second_folder = next(p for p in org_dir.iterdir() if p.name != first_folder.name)
+    assert (second_folder / "manifest.json").is_file()
+    for name in CHANGE_FILES:
+        assert (second_folder / name).is_file(), name
+    assert_no_changes(json.loads((second_folder / "changes.json").read_text()))
+
+    artifacts = {a["key"]: a for a in artifacts_of(server, second["id"])}
+    table = artifacts[f"backup-org-{box.org_id}-tables"]
+    assert table["type"] == "table"
+    rows = {row["table"]: row for row in json.loads(table["data"])}
+    manifest = json.loads((second_folder / "manifest.json").read_text())
+    for name, entry in manifest["tables"].items():
+        assert rows[name]["rows"] == entry["rows"], name
+    assert sum(row["requests"] for row in rows.values()) > 0
+    changes_md = artifacts[f"backup-org-{box.org_id}-changes"]
+    assert changes_md["type"] == "markdown"
+    assert changes_md["data"] == (second_folder / "changes.md").read_text()
+    link = artifacts[f"backup-org-{box.org_id}-snapshot"]
+    # Prefect stores a link artifact as a markdown link
+    assert link["data"] == f"[{second_folder}]({second_folder.resolve().as_uri()})"
+
+    # change the org through the sandbox's API; the next run lists exactly those changes
+    expected = change_org(box)
+    third = trigger(server, out)
+    assert third["state"]["type"] == "COMPLETED", third["state"]
+    changes_path = sorted(org_dir.glob("*/changes.json"))[-1]
+    changes = json.loads(changes_path.read_text())
+    assert changes["old"] == str(second_folder)
+    assert_exactly(changes, expected)
+
+    # the key came from the Secret block: in no parameter, artifact or log of any run
+    for run in (first, second, third):
+        assert box.api_key not in json.dumps(run["parameters"])
+        assert box.api_key not in json.dumps(artifacts_of(server, run["id"]))
+        assert box.api_key not in logs_of(server, run["id"])
+    listed = server.run("prefect", "flow-run", "ls")
+    assert listed.returncode == 0 and listed.stdout.count("COMPLETED") >= 3, listed.stdout
+
+
+def test_a_failed_backup_ends_failed_with_the_reason(
+    prefect_server: PrefectServer, start_worker, start_sandbox, tmp_path: Path
+) -> None:
+    server = prefect_server
+    box = start_sandbox(seed_users=2, seed=1, rate_limit=100000)
+    deployed = server.run("calbulk", "deploy")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    worker_env = server.env(
+        CAL_API_URL=box.base_url, CAL_ORG_ID=str(box.org_id), CAL_RATE_LIMIT="100000",
+        CAL_API_KEY="cal_" + "0" * 32, CALBULK_HOME=str(REPO_ROOT),
+        PREFECT_WORKER_QUERY_SECONDS="2",
+    )  # fmt: skip
+    start_worker(worker_env)
+    run = trigger(server, tmp_path / "backups")
+    assert run["state"]["type"] == "FAILED", run["state"]
+    artifacts = {a["key"]: a for a in artifacts_of(server, run["id"])}
+    failed = artifacts[f"backup-org-{box.org_id}-failed"]
+    assert failed["type"] == "markdown"
+    assert "# Backup failed" in failed["data"] and "Reason: " in failed["data"]
+    assert "cal_" + "0" * 32 not in failed["data"]
+    assert not (tmp_path / "backups" / str(box.org_id)).exists()
