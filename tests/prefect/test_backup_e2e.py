@@ -9,9 +9,15 @@ Failed with the reason in a markdown artifact."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -121,13 +127,65 @@ def test_nightly_backup_on_a_real_server_and_worker(
     assert listed.returncode == 0 and listed.stdout.count("COMPLETED") >= 3, listed.stdout
 
 
-def test_a_failed_backup_ends_failed_with_the_reason(
-    prefect_server: PrefectServer, start_worker, start_sandbox, tmp_path: Path
+def readme_automation_yaml() -> str:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+    (automation,) = [b for b in blocks if b.startswith("automations:")]
+    return automation
+
+
+class Inbox(BaseHTTPRequestHandler):
+    """A loopback webhook receiver standing in for Slack/e-mail."""
+
+    received: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        Inbox.received.append(self.rfile.read(length).decode("utf-8", "replace"))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def inbox() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
+    Inbox.received.clear()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/notify"
+    server.shutdown()
+    server.server_close()
+
+
+def register_readme_automation(server: PrefectServer, url: str, tmp_path: Path) -> None:
+    """The README's "notify on failure" automation, pointed at a real notification block."""
+    code = ("import sys; from prefect.blocks.notifications import "
+            "CustomWebhookNotificationBlock as C; print(C(name='it', url=sys.argv[1], "
+            "allow_private_urls=True, json_data={'text': '{{subject}}: {{body}}'})"
+            ".save('it-webhook', overwrite=True))")  # fmt: skip
+    saved = subprocess.run([sys.executable, "-c", code, url], env=server.env(),
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    block_id = saved.stdout.strip().splitlines()[-1]
+    snippet = readme_automation_yaml()
+    assert "YOUR-NOTIFICATION-BLOCK-ID" in snippet
+    path = tmp_path / "notify-on-failure.yaml"
+    path.write_text(snippet.replace("YOUR-NOTIFICATION-BLOCK-ID", block_id))
+    created = server.run("prefect", "automation", "create", "--from-file", str(path))
+    assert created.returncode == 0, created.stdout + created.stderr
+
+
+def test_a_failed_backup_ends_failed_with_the_reason_and_notifies(
+    prefect_server: PrefectServer, start_worker, start_sandbox, inbox: str, tmp_path: Path
 ) -> None:
     server = prefect_server
     box = start_sandbox(seed_users=2, seed=1, rate_limit=100000)
     deployed = server.run("calbulk", "deploy")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    register_readme_automation(server, inbox, tmp_path)
     worker_env = server.env(
         CAL_API_URL=box.base_url, CAL_ORG_ID=str(box.org_id), CAL_RATE_LIMIT="100000",
         CAL_API_KEY="cal_" + "0" * 32, CALBULK_HOME=str(REPO_ROOT),
@@ -142,3 +200,10 @@ def test_a_failed_backup_ends_failed_with_the_reason(
     assert "# Backup failed" in failed["data"] and "Reason: " in failed["data"]
     assert "cal_" + "0" * 32 not in failed["data"]
     assert not (tmp_path / "backups" / str(box.org_id)).exists()
+    # the README's automation told IT
+    deadline = time.monotonic() + 60
+    while not Inbox.received and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert Inbox.received, "the failure automation sent no notification"
+    message = Inbox.received[0]
+    assert f"calbulk backup {run['name']} Failed" in message and "Invalid API Key" in message
