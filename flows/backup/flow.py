@@ -129,8 +129,9 @@ async def backup_org(
 @flow(name="report_org", log_prints=False)
 async def report_org(org_id: int | None = None, out: str = DEFAULT_OUT) -> str:
     """Write report.xlsx and report.md into OUT/<org_id>/ over its kept snapshots."""
-    if org_id is None:
-        org_id = load_settings().org_id
+    if org_id is None:  # CAL_ORG_ID; the report reads files only, so no credential is needed
+        given = read_env().get("CAL_ORG_ID", "").strip()
+        org_id = int(given) if given.isdigit() else None
     if org_id is None:
         raise ConfigError("which organization? give the org_id parameter or set CAL_ORG_ID")
     folder = Path(out) / str(org_id)

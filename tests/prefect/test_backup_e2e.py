@@ -123,8 +123,33 @@ def test_nightly_backup_on_a_real_server_and_worker(
         assert box.api_key not in json.dumps(run["parameters"])
         assert box.api_key not in json.dumps(artifacts_of(server, run["id"]))
         assert box.api_key not in logs_of(server, run["id"])
+    # the weekly report over the kept snapshots, on the same worker
+    done = server.run("prefect", "deployment", "run", "report_org/weekly-report",
+                      "--param", f"out={out}")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = wait_for_final_state(server, flow_run_id(done.stdout))
+    assert report["state"]["type"] == "COMPLETED", report["state"]
+    assert (org_dir / "report.xlsx").is_file() and (org_dir / "report.md").is_file()
+    notes = {a["key"]: a for a in artifacts_of(server, report["id"])}
+    assert notes[f"report-org-{box.org_id}"]["data"] == (org_dir / "report.md").read_text()
+
     listed = server.run("prefect", "flow-run", "ls")
-    assert listed.returncode == 0 and listed.stdout.count("COMPLETED") >= 3, listed.stdout
+    assert listed.returncode == 0 and listed.stdout.count("COMPLETED") >= 4, listed.stdout
+
+
+def test_the_readme_shows_the_commands_these_tests_run() -> None:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Run nightly backups") :]
+    for command in (
+        "prefect server start --host 127.0.0.1 --port",
+        "calbulk deploy",
+        f"Secret(value=os.environ['KEY']).save('{BLOCK}', overwrite=True)",
+        f"CAL_API_KEY_BLOCK={BLOCK}",
+        "prefect worker start --pool calbulk",
+        "prefect deployment run backup_org/nightly-backup --param out=",
+        "prefect automation create --from-file",
+    ):
+        assert command in section, command
 
 
 def readme_automation_yaml() -> str:
