@@ -37,3 +37,29 @@ def test_no_deployment_carries_a_credential() -> None:
     text = (REPO_ROOT / "prefect.yaml").read_text().lower()
     for word in ("cal_live", "cal_test", "secret_key:", "api_key:"):
         assert word not in text
+
+
+def by_name(name: str) -> dict:
+    return next(d for d in DEPLOYMENTS if d["name"] == name)
+
+
+def test_the_nightly_backup_and_weekly_report_run_the_backup_flows() -> None:
+    nightly = by_name("nightly-backup")
+    assert nightly["entrypoint"] == "flows/backup/flow.py:backup_org"
+    assert set(nightly["parameters"]) == {
+        "org_id", "out", "format", "keep_daily", "keep_weekly", "keep_monthly"
+    }  # fmt: skip
+    assert "parquet" in nightly["parameters"]["format"].split(",")
+    assert [s["cron"] for s in nightly["schedules"]] == ["0 2 * * *"]
+    weekly = by_name("weekly-report")
+    assert weekly["entrypoint"] == "flows/backup/flow.py:report_org"
+    assert weekly["parameters"]["out"] == nightly["parameters"]["out"]  # reports what it backs up
+    assert by_name("import-file")["entrypoint"] == "flows/importer/flow.py:import_file"
+    assert all(d["work_pool"]["name"] == "calbulk" for d in DEPLOYMENTS)
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=[d["name"] for d in DEPLOYMENTS])
+def test_no_flow_takes_a_credential_as_a_parameter(deployment: dict) -> None:
+    accepted = set(inspect.signature(load_entrypoint(deployment["entrypoint"]).fn).parameters)
+    for word in ("key", "secret", "token", "password", "client_id"):
+        assert not [p for p in accepted if word in p.lower()], (deployment["name"], accepted)
