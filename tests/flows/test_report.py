@@ -55,10 +55,10 @@ def test_the_workbook_has_the_history_and_its_charts(org_dir, tmp_path):
         ["2026-11-15 02:00", "20261115T020000Z", 3],
     ]
     assert rows(book["teams"]) == [
-        ["snapshot", "Sales", "Support"],
-        ["2026-11-01 02:00", 1, 2],
-        ["2026-11-08 02:00", 3, 1],
-        ["2026-11-15 02:00", 2, 1],
+        ["snapshot", "Legal", "Sales", "Support"],  # Legal: created, nobody in it yet
+        ["2026-11-01 02:00", 0, 1, 2],
+        ["2026-11-08 02:00", 0, 3, 1],
+        ["2026-11-15 02:00", 0, 2, 1],
     ]
     assert rows(book["options"]) == [
         ["snapshot", "department: Sales", "department: Support", "languages: English",
@@ -67,7 +67,7 @@ def test_the_workbook_has_the_history_and_its_charts(org_dir, tmp_path):
         ["2026-11-08 02:00", 0, 2, 1, 1],
         ["2026-11-15 02:00", 0, 2, 1, 1],
     ]  # fmt: skip
-    for name, series in (("headcount", 1), ("teams", 2), ("options", 4)):
+    for name, series in (("headcount", 1), ("teams", 3), ("options", 4)):
         (chart,) = book[name]._charts
         assert type(chart).__name__ == "LineChart" and len(chart.series) == series
     (teams_chart,) = book["teams"]._charts
@@ -86,7 +86,7 @@ def test_report_md_has_the_same_figures(org_dir):
     assert "3 snapshot(s), 2026-11-01 02:00 to 2026-11-15 02:00 UTC; headcount now 3." in text
     assert "| 2026-11-08 02:00 | 20261108T020000Z | 3 |" in text
     teams = text.split("## Members per team (newest snapshot)")[1]
-    assert "| Sales | 2 |" in teams and "| Support | 1 |" in teams
+    assert "| Sales | 2 |" in teams and "| Support | 1 |" in teams and "| Legal | 0 |" in teams
     assert "| department: Support | 2 |" in text
     ooo = text.split("## Out of office in the next 30 days (from 2026-11-25)")[1]
     assert "| ada@acme.test | 2026-11-20 | 2026-11-27 | travel | bob@acme.test |" in ooo

@@ -54,6 +54,8 @@ def test_a_small_case_worked_out_by_hand(tmp_path):
     assert names(result.kept) == expected
     assert names(result.deleted) == {"20260930T080000Z", "20261005T010000Z", "20261006T120000Z"}
     assert result.reasons[tmp_path / str(ORG) / "20261004T090000Z"] == ["weekly 2026-W40"]
+    assert sorted(result.as_dict()["kept"]) == sorted(expected)
+    assert result.as_dict()["dry_run"] is False
 
 
 def expected_gfs(moments: list[datetime], daily: int, weekly: int, monthly: int) -> set[str]:
