@@ -14,8 +14,10 @@ from flows.cli.common import run_offline
 
 
 def diff_command(
-    old: Path = typer.Argument(..., help="The older snapshot folder (OUT/<org_id>/<UTC>/)."),
-    new: Path = typer.Argument(..., help="The newer snapshot folder."),
+    old: Path = typer.Argument(
+        ..., metavar="OLD", help="The older snapshot folder (OUT/<org_id>/<UTC>/)."
+    ),
+    new: Path = typer.Argument(..., metavar="NEW", help="The newer snapshot folder."),
     out: Path | None = typer.Option(
         None, "--out", help="Folder for changes.json, changes.md, changes.xlsx (default: NEW)."
     ),

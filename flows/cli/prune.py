@@ -10,9 +10,10 @@ from pathlib import Path
 
 import typer
 
-from flows.cli.common import fail, org_id_option, run_offline
+from flows.cli.common import fail, run_offline
 
 DEFAULT_OUT = Path("data/exports")  # the export's default output root
+ORG_ID_HELP = "Organization id: its snapshots are OUT/<org_id>/ (default: CAL_ORG_ID)."
 
 
 def org_folder(command: str, out: Path, org_id: int | None) -> Path:
@@ -34,7 +35,7 @@ def org_folder(command: str, out: Path, org_id: int | None) -> Path:
 
 
 def prune_command(
-    org_id: int | None = org_id_option(),
+    org_id: int | None = typer.Option(None, "--org-id", help=ORG_ID_HELP),
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output root holding OUT/<org_id>/<UTC>/."),
     keep_daily: int = typer.Option(7, "--keep-daily", help="Most recent days to keep one of."),
     keep_weekly: int = typer.Option(

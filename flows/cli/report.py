@@ -10,12 +10,12 @@ from pathlib import Path
 
 import typer
 
-from flows.cli.common import org_id_option, run_offline
-from flows.cli.prune import DEFAULT_OUT, org_folder
+from flows.cli.common import run_offline
+from flows.cli.prune import DEFAULT_OUT, ORG_ID_HELP, org_folder
 
 
 def report_command(
-    org_id: int | None = org_id_option(),
+    org_id: int | None = typer.Option(None, "--org-id", help=ORG_ID_HELP),
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Output root holding OUT/<org_id>/<UTC>/."),
 ) -> None:
     """Write report.xlsx and report.md (headcount, teams, options over time; upcoming OOO)."""
