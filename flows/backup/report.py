@@ -24,7 +24,7 @@ from flows.backup._files import (
     write_text,
 )
 from flows.backup.retention import complete_snapshots
-from transforms.diff._keys import table, with_email
+from transforms.diff._keys import table, team_names, with_email
 from transforms.diff.attributes import held_values
 from transforms.diff.ooo import DATE_FORMAT
 from transforms.diff.teams import team_members
@@ -69,6 +69,18 @@ def upcoming_ooo(tables: dict, now: datetime, days: int = UPCOMING_DAYS) -> pl.D
     )
 
 
+def _team_sizes(tables: dict) -> pl.DataFrame:
+    """``team``, ``people``: every team of the snapshot, 0 for a team without members."""
+    sizes = team_members(tables).group_by("team").agg(pl.len().cast(pl.Int64).alias("people"))
+    return (
+        team_names(tables)
+        .select("team")
+        .unique()
+        .join(sizes, on="team", how="left")
+        .with_columns(pl.col("people").fill_null(0))
+    )
+
+
 def _select_attributes_only(tables: dict) -> dict:
     """The tables with only the assignments of select attributes (options, not free text)."""
     selects = table(tables, "attributes").filter(pl.col("type").is_in(SELECT_TYPES))
@@ -90,8 +102,7 @@ def history(org_dir: Path, now: datetime) -> dict:
         label = pl.lit(_label(snapshot.taken_at)).alias("snapshot")
         heads.append({"snapshot": _label(snapshot.taken_at), "folder": snapshot.path.name,
                       "headcount": latest["users"].height if "users" in latest else 0})  # fmt: skip
-        members = team_members(latest).group_by("team").agg(pl.len().cast(pl.Int64).alias("people"))
-        teams.append(members.select(label, "team", "people"))
+        teams.append(_team_sizes(latest).select(label, "team", "people"))
         held = held_values(_select_attributes_only(latest))
         held = held.with_columns(pl.format("{}: {}", "attribute", "value").alias("option"))
         per_option = held.group_by("option").agg(pl.len().cast(pl.Int64).alias("people"))

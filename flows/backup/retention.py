@@ -48,6 +48,16 @@ class PruneResult:
     reasons: dict[Path, list[str]] = field(default_factory=dict)
     dry_run: bool = False
 
+    def as_dict(self) -> dict:
+        """Folder names per outcome (JSON-ready, e.g. for a Prefect artifact or ``--json``)."""
+        return {
+            "kept": [p.name for p in self.kept],
+            "deleted": [p.name for p in self.deleted],
+            "incomplete_removed": [p.name for p in self.incomplete_removed],
+            "incomplete_kept": [p.name for p in self.incomplete_kept],
+            "dry_run": self.dry_run,
+        }
+
     def lines(self) -> list[str]:
         """One line per folder, for a person: ``keep``/``delete`` (or ``would delete``)."""
         delete = "would delete" if self.dry_run else "delete"

@@ -12,8 +12,11 @@ import typer
 from flows.cli import backup as _backup
 from flows.cli import demo as _demo
 from flows.cli import deploy as _deploy
+from flows.cli import diff as _diff
 from flows.cli import export as _export
 from flows.cli import importer as _importer
+from flows.cli import prune as _prune
+from flows.cli import report as _report
 from flows.cli import sandbox as _sandbox
 from flows.cli import template as _template
 
@@ -31,6 +34,9 @@ app.command("export")(_export.export_command)
 app.command("import")(_importer.import_command)
 app.command("template")(_template.template_command)
 app.command("demo")(_demo.demo_command)
+app.command("diff")(_diff.diff_command)
+app.command("prune")(_prune.prune_command)
+app.command("report")(_report.report_command)
 
 
 def main() -> None:

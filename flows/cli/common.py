@@ -21,7 +21,7 @@ import asyncio
 import logging
 import os
 import traceback
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any, NoReturn
 
@@ -78,7 +78,18 @@ def run_flow(command: str, settings: Settings, flow_call: Coroutine[Any, Any, An
         fail(command, scrub(message, settings.secrets()), code)
 
 
-def explain(error: Exception, settings: Settings) -> tuple[ExitCode, str]:
+def run_offline(command: str, call: Callable[[], Any]) -> Any:
+    """Run work on local files only (diff, prune, report); failures as in :func:`run_flow`."""
+    try:
+        return call()
+    except Exception as error:  # the CLI edge: every failure becomes a message
+        code, message = explain(error, None)
+        if os.environ.get(DEBUG_VARIABLE):
+            traceback.print_exc()
+        fail(command, message, code)
+
+
+def explain(error: Exception, settings: Settings | None) -> tuple[ExitCode, str]:
     """What went wrong, for a person, and the exit code it means."""
     if isinstance(error, SnapshotInvalid):
         report = error.report.to_markdown()

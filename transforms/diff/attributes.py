@@ -1,7 +1,8 @@
 """Attribute changes per person present in both snapshots: values removed and added.
 
 Keyed on (e-mail, attribute slug, value); the value of a select attribute is its option's
-value (looked up by option id within the snapshot), of a TEXT/NUMBER attribute the text.
+value (as the memberships listing gives it, else looked up by option id), of a TEXT/NUMBER
+attribute the text.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def held_values(tables: Mapping) -> pl.DataFrame:
         table(tables, "attribute_assignments")
         .join(attribute_slugs(tables), on="attribute_id", how="inner")
         .join(options, on="option_id", how="left")
-        .with_columns(pl.coalesce("option_value", "value").alias("value"))
+        .with_columns(pl.coalesce("value", "option_value").alias("value"))
     )
     held = with_email(held, tables, "user_id", "email")
     return held.filter(pl.col("email").is_not_null() & pl.col("value").is_not_null()).select(
