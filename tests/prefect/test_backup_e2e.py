@@ -232,3 +232,24 @@ def test_a_failed_backup_ends_failed_with_the_reason_and_notifies(
     assert Inbox.received, "the failure automation sent no notification"
     message = Inbox.received[0]
     assert f"calbulk backup {run['name']} Failed" in message and "Invalid API Key" in message
+
+
+def test_calbulk_backup_with_prefect_api_url_is_a_run_on_that_server(
+    prefect_server: PrefectServer, start_sandbox, tmp_path: Path
+) -> None:
+    server = prefect_server
+    box = start_sandbox(seed_users=3, seed=2, rate_limit=100000)
+    env = server.env(CAL_API_URL=box.base_url, CAL_API_KEY=box.api_key,
+                     CAL_ORG_ID=str(box.org_id), CAL_RATE_LIMIT="100000")  # fmt: skip
+    out = tmp_path / "backups"
+    done = server.run("calbulk", "backup", "--out", str(out), env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    folder = Path(done.stdout.strip().splitlines()[-1])
+    assert folder.parent == out / str(box.org_id) and (folder / "manifest.json").is_file()
+    body = {"flows": {"name": {"any_": ["backup_org"]}}, "limit": 50}
+    runs = server.api("POST", "/flow_runs/filter", json=body).json()
+    run = next(r for r in runs if r["parameters"].get("out") == str(out))
+    assert run["state"]["type"] == "COMPLETED"
+    keys = {a["key"] for a in artifacts_of(server, run["id"])}
+    assert {f"backup-org-{box.org_id}-{k}" for k in ("tables", "changes", "snapshot")} <= keys
+    assert box.api_key not in json.dumps(run["parameters"])
