@@ -95,3 +95,12 @@ def test_deploy_without_a_server_says_what_to_set(prefect_server: PrefectServer)
     done = prefect_server.run("calbulk", "deploy", env=down)
     assert done.returncode == 2
     assert "did not answer" in done.stderr and "http://127.0.0.1:9/api" in done.stderr
+
+
+def test_deploy_on_another_pool(prefect_server: PrefectServer) -> None:
+    done = prefect_server.run("calbulk", "deploy", "--pool", "night-shift")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "work pool 'night-shift': created (process)" in done.stdout
+    for name in DEPLOYMENTS:
+        assert deployment(prefect_server, name)["work_pool_name"] == "night-shift", name
+    assert "prefect worker start --pool night-shift" in done.stdout
