@@ -54,6 +54,15 @@ class Runtime:
         window, block = self.limiter.scaled(ORG_TEAMS_DELETE)
         return {"limit": ORG_TEAMS_DELETE.limit, "window_seconds": window, "block_seconds": block}
 
+    def _key_limits(self) -> dict[str, dict[str, float]]:
+        """The named limits every API key has (``--key-limits``), at this window's scale;
+        empty when the keys have the default limit."""
+        named = {}
+        for limit in self.limiter.key_limits:
+            ttl, block = self.limiter.scaled_key_limit(limit)
+            named[limit.name] = {"limit": limit.limit, "ttl_seconds": ttl, "block_seconds": block}
+        return named
+
     def info(self) -> dict[str, Any]:
         """The --info-file / GET /_sandbox/info document."""
         return {
@@ -70,6 +79,7 @@ class Runtime:
                 "window_seconds": self.limiter.window,
                 "block_seconds": self.limiter.block,
                 "endpoints": {ORG_TEAMS_DELETE.name: self._endpoint_limit()},
+                "key_limits": self._key_limits(),
             },
             "faults": self.faults.spec.text,
         }

@@ -20,7 +20,14 @@ from pathlib import Path
 import typer
 
 from flows.cli.common import fail
-from sandbox import FaultSpecError, SandboxOptions, parse_faults, serve
+from sandbox import (
+    FaultSpecError,
+    KeyLimitSpecError,
+    SandboxOptions,
+    parse_faults,
+    parse_key_limits,
+    serve,
+)
 
 app = typer.Typer(
     help="The local Cal.com API v2 emulator (no account needed).", no_args_is_help=True
@@ -47,6 +54,11 @@ def serve_command(
         DEFAULTS.rate_window, help="Rate-limit window and block duration, seconds."
     ),
     faults: str = typer.Option(DEFAULTS.faults, help="Fault spec, see sandbox/README.md."),
+    key_limits: str = typer.Option(
+        DEFAULTS.key_limits,
+        help="Named limits of every API key instead of the default, NAME=LIMIT/TTL[:BLOCK],"
+        " comma-separated (e.g. short=10/1s,long=300/60s:120s; BLOCK defaults to TTL).",
+    ),
     info_file: str | None = typer.Option(
         None, help="Write {base_url, org_id, api_keys, oauth_client} JSON here once serving."
     ),
@@ -56,6 +68,10 @@ def serve_command(
         parse_faults(faults)
     except FaultSpecError as exc:
         fail("sandbox serve", f"--faults: {exc}")
+    try:
+        parse_key_limits(key_limits)
+    except KeyLimitSpecError as exc:
+        fail("sandbox serve", f"--key-limits: {exc}")
     if rate_limit < 1 or rate_window <= 0:
         fail("sandbox serve", "--rate-limit must be at least 1 and --rate-window above 0")
     check_port_free(host, port)
@@ -70,6 +86,7 @@ def serve_command(
             rate_limit=rate_limit,
             rate_window=rate_window,
             faults=faults,
+            key_limits=key_limits,
             info_file=str(info_path),
         )
         announcer = threading.Thread(
