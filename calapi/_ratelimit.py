@@ -196,7 +196,7 @@ class _NamedLimit:
         cap = ticket.seq + budget.remaining - unanswered_before
         used = self.limit - budget.remaining
         window = self.windows[-1] if self.windows else None
-        if window is not None and max(window.lo, lo) <= min(window.hi, hi):
+        if window is not None and max(window.lo, lo) < min(window.hi, hi):
             window.lo, window.hi = max(window.lo, lo), min(window.hi, hi)
         elif window is not None and hi <= window.hi:
             return None  # a late answer from a window already over

@@ -255,6 +255,12 @@ class FixedWindowLimiter:
         if state.block_end is None and state.hits > limit:
             state.block_end = now + block
         if state.block_end is not None:
-            return Verdict(True, limit, 0, math.ceil(state.block_end - now), name)
+            return Verdict(True, limit, 0, _seconds(state.block_end - now), name)
         remaining = max(0, limit - state.hits)
-        return Verdict(False, limit, remaining, math.ceil(state.window_end - now), name)
+        return Verdict(False, limit, remaining, _seconds(state.window_end - now), name)
+
+
+def _seconds(left: float) -> int:
+    """Redis's PTTL (whole milliseconds) rounded up to seconds, as the storage returns it
+    (computed in ms so that float noise never turns 1.0 s into 2)."""
+    return math.ceil(max(0, round(left * 1000)) / 1000)
