@@ -36,6 +36,7 @@ import hashlib
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -202,8 +203,11 @@ class FixedWindowLimiter:
         window_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         key_limits: tuple[KeyLimit, ...] = (),
+        windows_opened: Counter | None = None,
     ) -> None:
         self.api_key_limit = api_key_limit
+        # windows started, by limit name (all trackers): what a run cost in windows
+        self.windows_opened = windows_opened if windows_opened is not None else Counter()
         self.key_limits = key_limits
         self.oauth_limit = scaled_oauth_limit(api_key_limit)
         self.window = float(window_seconds)
@@ -251,6 +255,7 @@ class FixedWindowLimiter:
         if state is None or (state.block_end is None and now >= state.window_end):
             state = _Window(hits=0, window_end=now + window)
             self._windows[key] = state
+            self.windows_opened[name] += 1
         state.hits += 1
         if state.block_end is None and state.hits > limit:
             state.block_end = now + block

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +20,17 @@ class Stats:
 
     by_status: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
+    windows_opened: Counter = field(default_factory=Counter)  # rate-limit windows, by name
     requests: int = 0
     in_flight: int = 0
     peak_in_flight: int = 0
+    first_at: float | None = None  # monotonic time of the first /v2 request
+    last_at: float | None = None  # ... and of the latest
 
     def started(self) -> None:
+        now = time.monotonic()
+        self.first_at = now if self.first_at is None else self.first_at
+        self.last_at = now
         self.requests += 1
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
@@ -35,6 +42,9 @@ class Stats:
             "rate_limited": self.by_status.get("429", 0),
             "faults": dict(self.faults),
             "peak_in_flight": self.peak_in_flight,
+            # from the first /v2 request to the latest: requests / busy_seconds is the rate
+            "windows_opened": dict(sorted(self.windows_opened.items())),
+            "busy_seconds": round((self.last_at or 0.0) - (self.first_at or 0.0), 3),
         }
 
 

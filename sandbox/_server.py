@@ -32,7 +32,7 @@ from sandbox._app import ConnectionDropped, RouteSpec, SandboxApp
 from sandbox._auth import OAuthClient
 from sandbox._faults import FaultInjector, parse_faults
 from sandbox._ratelimit import FixedWindowLimiter, parse_key_limits
-from sandbox._runtime import Runtime
+from sandbox._runtime import Runtime, Stats
 from sandbox._seed import seed_org
 from sandbox._store import connect, get_meta, is_seeded
 
@@ -74,6 +74,7 @@ def build_runtime(options: SandboxOptions) -> Runtime:
     if not is_seeded(conn):
         seed_org(conn, users=options.seed_users, seed=options.seed)
     oauth = get_meta(conn, "oauth_client")
+    stats = Stats()
     return Runtime(
         conn=conn,
         org_id=int(get_meta(conn, "org_id")),
@@ -84,8 +85,10 @@ def build_runtime(options: SandboxOptions) -> Runtime:
             options.rate_limit,
             options.rate_window,
             key_limits=parse_key_limits(options.key_limits),
+            windows_opened=stats.windows_opened,
         ),
         faults=FaultInjector(parse_faults(options.faults)),
+        stats=stats,
     )
 
 

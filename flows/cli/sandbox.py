@@ -1,16 +1,15 @@
 """`calbulk sandbox serve`: run the local Cal.com API v2 emulator (same options as
 ``python -m sandbox serve``; both call ``sandbox.serve``).
 
-Once it listens, it also prints the environment lines that point calbulk at it, with a
-CAL_RATE_LIMIT that keeps the client under the sandbox's own limit (the client otherwise
-assumes the real API's 120 per minute).
+Once it listens, it also prints the environment lines that point calbulk at it. No
+CAL_RATE_LIMIT: calbulk learns the sandbox's limits (window, named limits) from its
+rate-limit headers, as it does the real API's.
 """
 
 from __future__ import annotations
 
 import errno
 import json
-import math
 import socket
 import tempfile
 import threading
@@ -33,7 +32,6 @@ app = typer.Typer(
     help="The local Cal.com API v2 emulator (no account needed).", no_args_is_help=True
 )
 DEFAULTS = SandboxOptions()
-CLIENT_WINDOW = 60.0  # CAL_RATE_LIMIT counts requests per minute
 
 
 @app.command("serve")
@@ -91,7 +89,7 @@ def serve_command(
         )
         announcer = threading.Thread(
             target=_announce_environment,
-            args=(info_path, time.time(), rate_limit, rate_window),
+            args=(info_path, time.time()),
             daemon=True,
         )
         announcer.start()
@@ -111,35 +109,17 @@ def check_port_free(host: str, port: int) -> None:
         fail("sandbox serve", f"cannot listen on {host}:{port} ({error.strerror}); check --host")
 
 
-def client_rate_limit(rate_limit: int, rate_window: float) -> int:
-    """The CAL_RATE_LIMIT (requests per minute, sliding) that never puts more than
-    ``rate_limit`` requests in any ``rate_window`` seconds: a window up to a minute is inside
-    one minute; a longer one spans ``ceil(window / 60)`` of them. 0 when no whole number of
-    requests per minute is slow enough."""
-    return rate_limit // math.ceil(rate_window / CLIENT_WINDOW)
-
-
-def environment_lines(info: dict, rate_limit: int, rate_window: float) -> list[str]:
+def environment_lines(info: dict) -> list[str]:
     """The lines a user pastes into a shell (or a ``.env``) to use this sandbox."""
-    per_minute = client_rate_limit(rate_limit, rate_window)
-    lines = [
+    return [
         "Point calbulk at this sandbox (paste into your shell, or into .env):",
         f"export CAL_API_URL={info['base_url']}",
         f"export CAL_API_KEY={info['api_keys']['owner']}",
         f"export CAL_ORG_ID={info['org_id']}",
     ]
-    if per_minute:
-        lines.append(f"export CAL_RATE_LIMIT={per_minute}")
-    if rate_window != CLIENT_WINDOW or not per_minute:
-        lines.append(
-            f"(the sandbox allows {rate_limit} requests per {rate_window:g} s; CAL_RATE_LIMIT is "
-            f"per minute. For full speed: calbulk import FILE --rate-limit {rate_limit} "
-            f"--rate-window {rate_window:g})"
-        )
-    return lines
 
 
-def _announce_environment(info_path: Path, started: float, limit: int, window: float) -> None:
+def _announce_environment(info_path: Path, started: float) -> None:
     """Wait for the sandbox's info file (written once it listens), then print the lines."""
     while True:
         try:
@@ -149,4 +129,4 @@ def _announce_environment(info_path: Path, started: float, limit: int, window: f
         except (OSError, ValueError):
             pass
         time.sleep(0.1)
-    print("\n".join(environment_lines(info, limit, window)), flush=True)
+    print("\n".join(environment_lines(info)), flush=True)
