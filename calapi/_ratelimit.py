@@ -102,10 +102,12 @@ class ServerBudget:
 
 @dataclass(frozen=True)
 class Ticket:
-    """One send: its number (1, 2, ... in send order) and when it went out."""
+    """One send: its number (1, 2, ... in send order), when it went out, and the earlier
+    sends still unanswered then (the server may count them before or after this one)."""
 
     seq: int
     sent_at: float
+    before: tuple[int, ...] = ()
 
 
 @dataclass
@@ -182,7 +184,7 @@ class _NamedLimit:
         return 0.0
 
     def observe(
-        self, budget: NamedBudget, ticket: Ticket, now: float, unanswered_before: int
+        self, budget: NamedBudget, ticket: Ticket, now: float, said: Mapping[int, dict]
     ) -> tuple[_Window, int] | None:
         """Fold one answer into its window; returns (window, used by all) or None."""
         if budget.limit is None or budget.remaining is None or budget.reset is None:
@@ -191,9 +193,15 @@ class _NamedLimit:
         reset = budget.reset
         if budget.remaining > 0:
             self.ttl = max(self.ttl, reset)
+        # Earlier sends the server may not have counted yet when it answered this one: those
+        # unanswered, or answered with no more left than this one (counted after it).
+        uncounted = 0
+        for seq in ticket.before:
+            left = said.get(seq, {}).get(self.name)
+            uncounted += left is None or left <= budget.remaining
         rounding = 1.0 if float(reset).is_integer() else 0.001
         lo, hi = ticket.sent_at + reset - rounding, now + reset + PAD
-        cap = ticket.seq + budget.remaining - unanswered_before
+        cap = ticket.seq + budget.remaining - uncounted
         used = self.limit - budget.remaining
         window = self.windows[-1] if self.windows else None
         if window is not None and max(window.lo, lo) < min(window.hi, hi):
@@ -238,6 +246,7 @@ class RateLimiter:
         self._times: list[float] = []  # send times of sends _first_seq, _first_seq + 1, ...
         self._first_seq = 1
         self._unanswered: dict[int, float] = {}
+        self._said: dict[int, dict[str, int]] = {}  # seq -> remaining by limit, lately
         self._headless = not probe_first  # follow the fallback until headers are seen
         self._probe_wanted = probe_first
         self._probe_seq: int | None = None
@@ -278,12 +287,15 @@ class RateLimiter:
     def record_send(self, now: float) -> Ticket:
         self._seq += 1
         self._times.append(now)
+        before = tuple(self._unanswered)
         self._unanswered[self._seq] = now
         if self._probe_wanted:
             self._probe_wanted, self._probe_seq = False, self._seq
         if len(self._times) > 4096:
             self._trim(now)
-        return Ticket(self._seq, now)
+        if len(self._said) > 4096:
+            self._said = {seq: v for seq, v in self._said.items() if seq > self._seq - 1024}
+        return Ticket(self._seq, now, before)
 
     def _trim(self, now: float) -> None:
         longest = max([self.window, *(limit.ttl for limit in self.limits.values())])
@@ -301,14 +313,13 @@ class RateLimiter:
 
     # -- what the server says ------------------------------------------------
 
-    def _answered(self, ticket: Ticket, now: float) -> int:
-        """Forget the send as unanswered; returns how many earlier ones still are."""
+    def _answered(self, ticket: Ticket, now: float) -> None:
+        """Forget the send as unanswered."""
         self._unanswered.pop(ticket.seq, None)
         self.latency = min(max(now - ticket.sent_at, self.latency * 0.98), self.window / 4)
         if self._probe_seq == ticket.seq:
             self._probe_seq = None
         self._news.set()
-        return sum(1 for seq in self._unanswered if seq < ticket.seq)
 
     def _ours_since(self, start: float, until: float) -> int:
         """Our sends between ``start`` and ``until`` (send times are in order)."""
@@ -317,17 +328,22 @@ class RateLimiter:
     def observe(self, budget: ServerBudget, ticket: Ticket, now: float) -> None:
         """Follow the server's windows from a (non-429) response's headers."""
         was_probe = ticket.seq == self._probe_seq
-        unanswered_before = self._answered(ticket, now)
+        self._answered(ticket, now)
         if not budget.limits:
             self._headless = True
             return
+        self._said[ticket.seq] = {
+            name: named.remaining
+            for name, named in budget.limits.items()
+            if named.remaining is not None
+        }
         for name, named in budget.limits.items():
             limit = self.limits.get(name)
             if limit is None:
                 if named.limit is None or named.reset is None:
                     continue
                 limit = self.limits[name] = _NamedLimit(name, named.limit, named.reset)
-            seen = limit.observe(named, ticket, now, unanswered_before)
+            seen = limit.observe(named, ticket, now, self._said)
             if seen is not None:
                 self._follow_others(limit, *seen, now=now, first_look=was_probe)
 

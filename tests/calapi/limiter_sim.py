@@ -58,6 +58,7 @@ def simulate(
     n: int,
     *,
     latency: Callable[[int], float] = lambda i: 0.01,
+    split: Callable[[], float] = lambda: 0.5,
     max_in_flight: int = 16,
     other_every: float | None = None,
     prior: int = 0,
@@ -85,7 +86,8 @@ def simulate(
             pending, in_flight, attempt = pending - 1, in_flight + 1, attempt + 1
             out.send_times.append(clock.t)
             trip = latency(attempt)
-            heapq.heappush(events, (clock.t + trip / 2, next(order), "arrive", (ticket, trip)))
+            there = trip * split()  # the rest of the trip is the way back
+            heapq.heappush(events, (clock.t + there, next(order), "arrive", (ticket, trip - there)))
         wake = math.inf
         if pending and in_flight < max_in_flight:
             wake = clock.t + max(limiter.delay(clock.t), 1e-4)
@@ -95,11 +97,11 @@ def simulate(
             at, kind, data = wake, "tick", None
         clock.t = max(clock.t, at)
         if kind == "arrive":
-            ticket, trip = data
+            ticket, back = data
             verdicts = server.hit(KEY)
             if not verdicts.blocked:
                 window_keys.add(_window_end(server, watch))
-            heapq.heappush(events, (clock.t + trip / 2, next(order), "answer", (ticket, verdicts)))
+            heapq.heappush(events, (clock.t + back, next(order), "answer", (ticket, verdicts)))
         elif kind == "answer":
             ticket, verdicts = data
             in_flight -= 1

@@ -71,6 +71,16 @@ def test_slow_answers_cost_no_429_and_at_most_one_window():
     assert out.windows <= 10 + 1
 
 
+def test_answers_read_out_of_order_never_cross_the_limit():
+    """Answers come back in another order than the server counted them: an earlier send
+    answered first may have been counted after a later one (its remaining is lower)."""
+    rng = random.Random(11)
+    latency = lambda _: rng.uniform(0.005, 0.06)  # noqa: E731
+    _, out = run(2000, 100, 5.0, latency=latency, split=rng.random)
+    assert out.ours_429 == 0
+    assert out.windows <= 20 + 1
+
+
 def test_every_named_limit_is_learned_and_followed():
     limiter, out = run(300, 120, 60.0, key_limits="short=5/1s,long=100/60s:60s", watch="long")
     assert out.ours_429 == 0

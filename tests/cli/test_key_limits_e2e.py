@@ -48,9 +48,9 @@ def test_named_short_and_long_limits_cost_no_429(start_sandbox, tmp_path):
     seen = requests_seen(box)
     assert seen["by_status"].get("201") == 300  # every row created
     assert seen["rate_limited"] == 0
-    # long binds (100 per 30 s): the run used about as few windows as it could
-    windows = math.ceil(seen["requests"] / 100)
-    assert seen["busy_seconds"] < windows * 30 + 5
+    # long binds (100 per 30 s): each run used as few of its windows as it could (the
+    # export's 17 or so requests have a window of their own: Prefect starts in between)
+    assert seen["windows_opened"]["long"] <= math.ceil(seen["requests"] / 100) + 1
 
 
 def test_a_raised_limit_is_used_without_configuration(start_sandbox, tmp_path):
