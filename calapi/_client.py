@@ -112,6 +112,9 @@ class CalClient(OrganizationEndpoints):
         snap = self._stats.snapshot()
         snap.limiter_wait_seconds = self._limiter.seconds_waited + self._throttles.seconds_waited
         snap.shared_key_detections = self._limiter.shared_key_detections
+        snap.rate_limits = {
+            name: f"{limit.limit}/{limit.ttl:g}s" for name, limit in self._limiter.limits.items()
+        }
         return snap
 
     @property

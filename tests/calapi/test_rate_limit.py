@@ -37,6 +37,8 @@ async def test_four_times_the_limit_queued_at_once_gives_no_429_and_uses_the_bud
     assert stats.requests.total() == n
     assert f"{n:6d}  GET    /v2/organizations/{{orgId}}/attributes -> 200" in stats.summary()
     assert stats.bytes_in > 0 and stats.limiter_wait_seconds > 0
+    assert stats.rate_limits == {"default": f"{LIMIT}/{WINDOW}s"}  # learned from the headers
+    assert f"default {LIMIT}/{WINDOW}s" in stats.summary()
     assert sandbox_stats(limited_box)["rate_limited"] == 0
     achieved = n / elapsed  # requests per second, start to last answer
     assert achieved >= 0.9 * LIMIT / WINDOW, f"{achieved:.2f} req/s"
