@@ -11,9 +11,10 @@ lower one slows down) and follows all of them, whichever is tightest at each mom
 
 For each limit, every answer is read as a promise about the window it was counted in:
 the server had ``remaining`` left after our send number ``s``, so our sends up to number
-``s + remaining - u`` may land there (``u``: our earlier sends still unanswered, which it
-may not have counted yet). The best promise of the window is used, so a window is spent
-to its last request, requests in flight included. Answers are grouped into windows by
+``s + remaining - u`` may land there (``u``: our earlier sends it may not have counted yet:
+those unanswered, or answered with no more left, i.e. counted after ``s``). The best
+promise of the window is used, so a window is spent to its last request, requests in
+flight included. Answers are grouped into windows by
 when they say the window ends: between ``sent + reset - 1`` and ``received + reset``.
 When our sends reach the promise we wait until the window has surely ended (the reset is
 rounded up: never early), then the next window starts with us. Until an answer from a new
@@ -22,9 +23,12 @@ window is in, at most ``limit`` sends may be unanswered, those in flight include
 Safeties: the first send is a probe (nothing else goes out before its answer says what
 the window has left: a window still holding an earlier run's requests is used to what the
 server says is left, no less). Another user of the key shows as requests counted that are
-not ours, seen while we watch: the most it spent in a window is kept free for it (in
-proportion to the time left) and our sends are spread over the window so the headers are
-read all through it. A 429 holds everything until the longest reset it names, then a probe
+not ours, seen while we watch. So that it is seen before it crosses the limit (one
+crossing blocks the key for both of us), the last ``HOLD`` of each window is kept for the
+window's tail (its last ``TAIL``), where one peek reads the headers again before the rest
+goes; once seen, what it spends per window (at its pace so far) is kept free for it, in
+proportion to the time left after each promise. Cost: a run's last window may wait for
+its tail; a window is never lost. A 429 holds everything until the longest reset it names, then a probe
 goes first again. ``cap`` (CAL_RATE_LIMIT) is a ceiling the user may set: no span of
 ``window`` seconds holds more of our sends. A server that sends no rate-limit headers gets
 ``fallback_limit`` per ``window`` (less ``margin``). Routes with their own throttle are
