@@ -29,10 +29,10 @@ window's tail (its last ``TAIL``), where one peek reads the headers again before
 goes; once seen, what it spends per window (at its pace so far) is kept free for it, in
 proportion to the time left after each promise. Cost: a run's last window may wait for
 its tail; a window is never lost. A 429 holds everything until the longest reset it
-names, then a probe goes first again. ``cap`` (CAL_RATE_LIMIT) is a ceiling the user may set: no span of
-``window`` seconds holds more of our sends. A server that sends no rate-limit headers gets
-``fallback_limit`` per ``window`` (less ``margin``). Routes with their own throttle are
-paced elsewhere (calapi/_throttles.py) and never reach this limiter.
+names, then a probe goes first again. ``cap`` (CAL_RATE_LIMIT) is a ceiling the user may
+set: no span of ``window`` seconds holds more of our sends. A server that sends no
+rate-limit headers gets ``fallback_limit`` per ``window`` (less ``margin``). Routes with
+their own throttle are paced elsewhere (calapi/_throttles.py) and never reach this limiter.
 
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
 """
