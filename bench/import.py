@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/import.py [--users 2000] [--limit 100] [--window 5]
                                      [--unlimited-users 10000] [--big-rows 1000000]
-                                     [--skip-api] [--skip-unlimited] [--skip-big]
+                                     [--skip-api] [--skip-windows] [--skip-unlimited]
+                                     [--skip-big]
 
 1. The fixed-window optimum (issue 13). A sandbox (``python -m sandbox serve``) allows
    ``--limit`` requests per ``--window`` seconds; calbulk is told nothing (it reads the
@@ -209,6 +210,13 @@ def bench_big(rows: int, workdir: Path) -> None:
 
 
 async def api_benches(args: argparse.Namespace, tmp: Path) -> None:
+    if not args.skip_windows:
+        await window_benches(args, tmp)
+    if not args.skip_unlimited:
+        await bench_unlimited(args.unlimited_users, tmp)
+
+
+async def window_benches(args: argparse.Namespace, tmp: Path) -> None:
     limit = f"{args.limit} per {args.window:g} s"
     await bench_windows(args.users, args.limit, args.window, tmp / "alone", f"alone ({limit})")
     await bench_windows(args.users, args.limit, args.window, tmp / "slow",
@@ -216,8 +224,6 @@ async def api_benches(args: argparse.Namespace, tmp: Path) -> None:
                         faults="latency=0.05:200-800ms,seed=3")  # fmt: skip
     await bench_windows(args.users, args.limit, args.window, tmp / "shared",
                         f"another client spending 10% ({limit})", other_share=0.1)  # fmt: skip
-    if not args.skip_unlimited:
-        await bench_unlimited(args.unlimited_users, tmp)
 
 
 def main() -> None:
@@ -228,6 +234,7 @@ def main() -> None:
     parser.add_argument("--unlimited-users", type=int, default=10_000)
     parser.add_argument("--big-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--skip-windows", action="store_true")
     parser.add_argument("--skip-unlimited", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args()
