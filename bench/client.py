@@ -1,6 +1,7 @@
 """Benchmark calapi against the sandbox: raw throughput, and utilisation under a limit.
 
     .venv/bin/python bench/client.py [--requests 2000] [--limit 60] [--window 3]
+                                     [--named-window 30]
 
 Starts two sandbox processes on loopback (``python -m sandbox serve``), then prints
 1. requests/second calapi achieves with no effective limit (the client's own overhead
@@ -12,7 +13,14 @@ Starts two sandbox processes on loopback (``python -m sandbox serve``), then pri
    must still reach the limit);
 4. ``--teams`` DELETE team calls queued at once at the real 60 s window, where that route
    has its own 1 request/s throttle: deletes per second, 429s, and what the key's budget
-   lost (the target: ~1/s, zero 429s, nothing lost).
+   lost (the target: ~1/s, zero 429s, nothing lost);
+5. named limits (``--key-limits short=5/1s,long=100/60s:60s``) and a raised key
+   (``default=600/60s``), both with windows compressed by ``--named-window`` (every ttl
+   x S / 60): the client is told nothing (no CAL_RATE_LIMIT) and learns them from the
+   headers. Prints the limits it learned, windows used against the minimum, the rate
+   against the limit and the 429s (the target is zero).
+
+Every limited run is told nothing about the limit: the client reads it from the headers.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -36,7 +45,15 @@ from calapi import CalClient, Settings  # noqa: E402
 
 
 @contextmanager
-def sandbox(workdir: Path, *, limit: int, window: float, seed_users: int = 20, faults: str = ""):
+def sandbox(
+    workdir: Path,
+    *,
+    limit: int,
+    window: float,
+    seed_users: int = 20,
+    faults: str = "",
+    key_limits: str = "",
+):
     """A sandbox process; yields its info document (base_url, org_id, api_keys)."""
     info_file = workdir / "info.json"
     args = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0"]
@@ -44,6 +61,7 @@ def sandbox(workdir: Path, *, limit: int, window: float, seed_users: int = 20, f
     args += ["--seed-users", str(seed_users), "--seed", "1"]
     args += ["--rate-limit", str(limit), "--rate-window", str(window)]
     args += ["--faults", faults] if faults else []
+    args += ["--key-limits", key_limits] if key_limits else []
     with open(workdir / "sandbox.log", "wb") as log:
         proc = subprocess.Popen(args, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -58,14 +76,16 @@ def sandbox(workdir: Path, *, limit: int, window: float, seed_users: int = 20, f
         proc.wait(timeout=10)
 
 
-def settings_for(info: dict, limit: int, window: float) -> Settings:
+def settings_for(info: dict) -> Settings:
+    """The owner's key and nothing about the limit (no CAL_RATE_LIMIT)."""
     return Settings(
-        api_url=info["base_url"],
-        api_key=info["api_keys"]["owner"],
-        org_id=int(info["org_id"]),
-        rate_limit=limit,
-        rate_window=window,
+        api_url=info["base_url"], api_key=info["api_keys"]["owner"], org_id=int(info["org_id"])
     )
+
+
+def learned(cal: CalClient) -> str:
+    limits = cal.limiter.limits.values()
+    return ", ".join(f"{lim.name} {lim.limit}/{lim.ttl:g}s" for lim in limits) or "none"
 
 
 async def run_requests(settings: Settings, n: int) -> tuple[list[float], CalClient]:
@@ -94,6 +114,7 @@ async def main() -> None:
     parser.add_argument("--window", type=float, default=3.0, help="sandbox window seconds")
     parser.add_argument("--factor", type=int, default=4, help="queued = factor * limit")
     parser.add_argument("--teams", type=int, default=6, help="teams deleted at once")
+    parser.add_argument("--named-window", type=float, default=30.0, help="sandbox window, named")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +122,7 @@ async def main() -> None:
         unlimited_dir.mkdir()
         huge = 100_000_000
         with sandbox(unlimited_dir, limit=huge, window=60) as info:
-            done, cal = await run_requests(settings_for(info, huge, 60), opts.requests)
+            done, cal = await run_requests(settings_for(info), opts.requests)
             elapsed = done[-1]
             print(
                 f"no limit: {opts.requests} requests in {elapsed:.2f}s = "
@@ -112,6 +133,7 @@ async def main() -> None:
         for label, faults in (("", ""), ("slow server", SLOW)):
             await limited_run(opts, Path(tmp, f"limited{len(label)}"), label, faults)
         await team_deletes(opts.teams, Path(tmp, "teams"))
+        await named_runs(opts.named_window, Path(tmp))
 
 
 SLOW = "latency=1:200-400ms,seed=1"  # every request takes 200-400 ms on the server
@@ -122,20 +144,17 @@ async def limited_run(opts: argparse.Namespace, workdir: Path, label: str, fault
     workdir.mkdir()
     n = opts.factor * opts.limit
     with sandbox(workdir, limit=opts.limit, window=opts.window, faults=faults) as info:
-        done, cal = await run_requests(settings_for(info, opts.limit, opts.window), n)
+        done, cal = await run_requests(settings_for(info), n)
         server_429 = server_429s(info)
     elapsed = done[-1]
     rate = n / elapsed
     allowed = opts.limit / opts.window
-    # After the first window's burst: answers per second from then to the end.
-    sustained = sum(1 for t in done if t > opts.window) / (elapsed - opts.window)
     stats = cal.stats
     print(
         f"limit {opts.limit}/{opts.window:g}s{', ' + label if label else ''}: "
-        f"{n} requests queued at once, done in {elapsed:.2f}s = {rate:.2f} req/s; "
-        f"utilisation {rate / allowed:.0%} of the limit overall, "
-        f"{sustained / allowed:.0%} after the first window "
-        f"(budget {cal.limiter.budget} per {cal.limiter.span:.2f}s after the margin)"
+        f"{n} requests queued at once, done in {elapsed:.2f}s = {rate:.2f} req/s "
+        f"({rate / allowed:.0%} of the limit); windows used {math.ceil(elapsed / opts.window)}"
+        f", minimum {math.ceil(n / opts.limit)}; learned: {learned(cal)}"
     )
     print(
         f"  429s seen by the client: {stats.rate_limited}, by the sandbox: {server_429}; "
@@ -143,12 +162,34 @@ async def limited_run(opts: argparse.Namespace, workdir: Path, label: str, fault
     )
 
 
+async def named_runs(scaled: float, tmp: Path) -> None:
+    """Named short/long limits and a raised key, compressed ``scaled / 60``."""
+    scale = scaled / 60
+    for label, spec, n, binding, per in (
+        ("named short=5/1s,long=100/60s:60s", "short=5/1s,long=100/60s:60s", 300, 100, 60.0),
+        ("raised default=600/60s", "default=600/60s", 1800, 600, 60.0),
+    ):
+        workdir = tmp / label.split()[0]
+        workdir.mkdir()
+        with sandbox(workdir, limit=120, window=scaled, key_limits=spec) as info:
+            done, cal = await run_requests(settings_for(info), n)
+            server_429 = server_429s(info)
+        elapsed, window = done[-1], per * scale
+        print(
+            f"{label} (x{scale:g}: {binding} per {window:g}s): {n} requests in {elapsed:.2f}s,"
+            f" {n / elapsed * window:.0f} per window ({n / elapsed * window / binding:.0%}); "
+            f"windows used {math.ceil(elapsed / window)}, minimum {math.ceil(n / binding)}; "
+            f"429s client {cal.stats.rate_limited}, sandbox {server_429}; "
+            f"learned: {learned(cal)}"
+        )
+
+
 async def team_deletes(n: int, workdir: Path) -> None:
     """``n`` teams deleted at once under DELETE team's own throttle (1/s at the real window)."""
     workdir.mkdir()
     limit, window = 120, 60.0
     with sandbox(workdir, limit=limit, window=window) as info:
-        async with CalClient(settings_for(info, limit, window)) as cal:
+        async with CalClient(settings_for(info)) as cal:
             teams = await asyncio.gather(*(cal.create_team(name=f"B{i}") for i in range(n)))
             started = time.monotonic()
             await asyncio.gather(*(cal.delete_team(team["id"]) for team in teams))

@@ -1,8 +1,12 @@
-"""How fast the sandbox serves: requests/second for a 250-item page and for a create.
+"""How fast the sandbox serves: requests/second for a 250-item page, a create, and the
+import's mix.
 
 Starts ``python -m sandbox serve`` as a process (10,000 seeded users by default), then, with
 a few concurrent plain-httpx clients, measures GET of 250-item pages of memberships (each with
-its attributes) and of users, and POST user creation. Prints one line per figure.
+its attributes) and of users, POST user creation, and the import's mix per new user (create
+the user, add it to a team, assign three attribute options: 5 requests in order, 16 users at
+a time as calbulk's apply runs them). Prints one line per figure. ``measure_mix`` is the
+baseline bench/import.py compares calbulk's apply with.
 
     .venv/bin/python bench/sandbox.py [--users 10000] [--clients 4] [--seconds 5]
 """
@@ -106,17 +110,56 @@ async def measure(info: dict, users: int, clients: int, seconds: float) -> None:
             )
 
 
+async def measure_mix(info: dict, users: int, concurrency: int = 16) -> tuple[int, float]:
+    """``users`` new users through the import's mix with plain httpx; (requests, seconds)."""
+    base = f"{info['base_url']}/v2/organizations/{info['org_id']}"
+    headers = {"Authorization": f"Bearer {info['api_keys']['owner']}"}
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as api:
+        teams = (await api.get("/teams", params={"take": 1})).json()["data"]
+        if not teams:
+            teams = [(await api.post("/teams", json={"name": "Mix"})).json()["data"]]
+        team = teams[0]["id"]
+        assignable = []
+        for attribute in (await api.get("/attributes")).json()["data"]:
+            options = (await api.get(f"/attributes/{attribute['id']}/options")).json()["data"]
+            if options and attribute["type"] in ("SINGLE_SELECT", "MULTI_SELECT"):
+                assignable.append((attribute["id"], options[0]["id"]))
+        picks = (assignable * 3)[:3]
+        queue = iter(range(users))
+        sent = 0
+
+        async def worker() -> None:
+            nonlocal sent
+            for i in queue:
+                made = await api.post("/users", json={"email": f"mix-{i}@bench.example"})
+                user_id = made.json()["data"]["id"]
+                await api.post(f"/teams/{team}/memberships", json={"userId": user_id})
+                for attribute_id, option_id in picks:
+                    body = {"attributeId": attribute_id, "attributeOptionId": option_id}
+                    await api.post(f"/attributes/options/{user_id}", json=body)
+                sent += 2 + len(picks)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return sent, time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--mix-users", type=int, default=1000, help="users for the import mix")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         proc, info, startup = start_sandbox(Path(tmp), args.users)
         try:
             print(f"sandbox with {args.users} seeded users up in {startup:.1f} s")
             asyncio.run(measure(info, args.users, args.clients, args.seconds))
+            sent, elapsed = asyncio.run(measure_mix(info, args.mix_users))
+            print(f"{'import mix (5 per user)':<28} {sent / elapsed:8.1f} req/s  ({sent} requests,"
+                  f" {args.mix_users} users, 16 at a time, {elapsed:.1f} s)")  # fmt: skip
         finally:
             proc.terminate()
             proc.wait(timeout=10)

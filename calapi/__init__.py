@@ -32,7 +32,7 @@ from calapi._errors import (
     ServerError,
     TransportError,
 )
-from calapi._ratelimit import MonotonicClock, RateLimiter, ServerBudget
+from calapi._ratelimit import MonotonicClock, NamedBudget, RateLimiter, ServerBudget
 from calapi._records import *  # noqa: F403  (the typed records, as _records.__all__ lists them)
 from calapi._retry import RetryPolicy
 from calapi._settings import Settings
@@ -50,6 +50,7 @@ __all__ = [
     "InconsistentPagination",
     "InvalidRequest",
     "MonotonicClock",
+    "NamedBudget",
     "NotFound",
     "RateLimited",
     "RateLimiter",

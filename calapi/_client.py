@@ -30,7 +30,7 @@ from calapi._errors import (
     error_class_for_status,
 )
 from calapi._pagination import DEFAULT_MAX_TAKE, iterate_pages
-from calapi._ratelimit import RateLimiter, ServerBudget
+from calapi._ratelimit import RateLimiter, ServerBudget, Ticket
 from calapi._records import Me
 from calapi._settings import Settings
 from calapi._stats import RunStats
@@ -60,10 +60,10 @@ class CalClient(OrganizationEndpoints):
         self.settings = settings
         self._secrets = settings.secrets()
         self._limiter = limiter or RateLimiter(
-            settings.effective_rate_limit,
+            settings.fallback_rate_limit,
             settings.rate_window,
+            cap=settings.rate_limit,
             margin=settings.rate_margin,
-            pad=settings.effective_rate_pad,
         )
         self._throttles = EndpointThrottles(self._limiter.clock.now, self._limiter.clock.sleep)
         self._in_flight = asyncio.Semaphore(settings.max_in_flight)
@@ -112,6 +112,9 @@ class CalClient(OrganizationEndpoints):
         snap = self._stats.snapshot()
         snap.limiter_wait_seconds = self._limiter.seconds_waited + self._throttles.seconds_waited
         snap.shared_key_detections = self._limiter.shared_key_detections
+        snap.rate_limits = {
+            name: f"{limit.limit}/{limit.ttl:g}s" for name, limit in self._limiter.limits.items()
+        }
         return snap
 
     @property
@@ -200,38 +203,42 @@ class CalClient(OrganizationEndpoints):
     async def _send(
         self, method: str, template: str, path: str, params: Any, json: Any, *, own_throttle: bool
     ) -> httpx.Response:
-        clock = self._limiter.clock
         async with self._in_flight:
-            sent_at = clock.now() if own_throttle else await self._limiter.acquire()
+            ticket = None if own_throttle else await self._limiter.acquire()
             request = self._http.build_request(method, path, params=params, json=json)
             self._stats.bytes_out += len(request.content) + len(str(request.url))
             try:
                 response = await self._http.send(request)
-            except httpx.TransportError:
-                self._limiter.on_no_response()
+            except BaseException:  # no answer (reset, timeout, cancelled): nothing to learn
+                if ticket is not None:
+                    self._limiter.on_no_response(ticket)
                 raise
             status = response.status_code
             self._stats.rate_limited += status == 429
-            self._follow_rate_headers(method, template, response, sent_at)
+            self._follow_rate_headers(method, template, response, ticket)
         self._stats.bytes_in += len(response.content)
         self._stats.record(method, template, status)
         logger.debug("%s %s -> %s", method, path, status)
         return response
 
     def _follow_rate_headers(
-        self, method: str, template: str, response: httpx.Response, sent_at: float
+        self, method: str, template: str, response: httpx.Response, ticket: Ticket | None
     ) -> None:
-        """The key's limiter follows the ``Default`` headers; a route's own throttle (its
-        429 included) only paces that route and tells the limiter nothing about the key."""
-        now = self._limiter.clock.now()
-        if self._throttles.observe(method, template, response.headers, response.status_code):
-            self._limiter.observe(ServerBudget(), now=now, sent_at=sent_at)
-        elif response.status_code == 429:
-            self._limiter.on_rate_limited(ServerBudget.from_headers(response.headers), now=now)
+        """The key's limiter follows every named limit of the key; a route's own throttle
+        (its 429 included) only paces that route and tells the limiter nothing about the key."""
+        limiter = self._limiter
+        now = limiter.clock.now()
+        key_limits = frozenset(limiter.limits)
+        status = response.status_code
+        if self._throttles.observe(method, template, response.headers, status, key_limits):
+            if ticket is not None:  # a route learned only now: its send used a key slot
+                limiter.on_no_response(ticket)
+        elif ticket is None:
+            pass  # a known throttled route answered without its own triple: nothing to follow
+        elif status == 429:
+            limiter.on_rate_limited(ServerBudget.from_headers(response.headers), ticket, now)
         else:
-            self._limiter.observe(
-                ServerBudget.from_headers(response.headers), now=now, sent_at=sent_at
-            )
+            limiter.observe(ServerBudget.from_headers(response.headers), ticket, now)
 
     async def _backoff(self, method: str, path: str, attempt: int, why: str) -> None:
         self._stats.retries += 1

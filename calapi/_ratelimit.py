@@ -1,29 +1,38 @@
-"""The one rate limiter: keep every span of ``window`` seconds under the server's budget.
+"""The one rate limiter: use every window of the key's limits, and never cross one.
 
-Cal.com counts requests per credential in a FIXED window that starts at the first
-request and, once the limit is crossed, blocks the credential for another window
-(api-notes.md §1.4). A token bucket that starts full lets through twice the limit
-in the first minute, so this limiter keeps a sliding log of send times instead: no
-span of ``window + pad`` seconds ever holds more than ``budget`` sends, where
-``budget = floor(limit * (1 - margin))``. Every fixed window the server can draw is
-such a span, so the server never counts more than ``budget`` of our requests. The
-server counts arrivals, not sends, and a slow first request (a new connection) can
-arrive late and open its window late: so the pad also grows by the longest recent
-round trip (decaying, capped at a quarter window).
+Cal.com counts each key's requests in FIXED windows that start at the first request
+(api-notes.md §1.4) and tells, on every response, for every limit the key has, how many
+are left and when the window ends: ``X-RateLimit-Limit-<Name>``, ``-Remaining-<Name>``,
+``-Reset-<Name>`` (whole seconds, rounded up). A default key has one limit, ``Default``
+(120 per 60 s); a key with rows in the ``RateLimit`` table has those instead (e.g.
+``Short`` and ``Long``, §1.5), each counted on every request. The limiter learns every
+named limit from the headers (nothing is configured: a raised key runs at its limit, a
+lower one slows down) and follows all of them, whichever is tightest at each moment.
 
-It also follows the server. Each response's ``X-RateLimit-Remaining-Default`` and
-``-Reset-Default`` headers are compared with what our own sends explain: if the
-server has less budget left than our log accounts for, someone else is using the
-key, and new sends are capped to what the server has left (minus what we already
-have in flight); when that is exhausted they wait for the reset, then send a single
-probe to read the new window before going on. While another user is seen (and for
-``SHARED_MEMORY`` windows after), the most it was seen to spend in one window (or,
-after a 429, what it must have spent for the limit to be crossed) is kept out of
-our own budget, and our sends are spread evenly over the window instead of sent in
-a burst, so the headers are read all through the window and the cap acts in time.
-The very first send is such a probe too: nothing else goes out until the first
-response says how much of the window is left. A 429 holds everything until the
-block ends (its reset header; Cal.com sends no Retry-After).
+For each limit, every answer is read as a promise about the window it was counted in:
+the server had ``remaining`` left after our send number ``s``, so our sends up to number
+``s + remaining - u`` may land there (``u``: our earlier sends it may not have counted yet:
+those unanswered, or answered with no more left, i.e. counted after ``s``). The best
+promise of the window is used, so a window is spent to its last request, requests in
+flight included. Answers are grouped into windows by
+when they say the window ends: between ``sent + reset - 1`` and ``received + reset``.
+When our sends reach the promise we wait until the window has surely ended (the reset is
+rounded up: never early), then the next window starts with us. Until an answer from a new
+window is in, at most ``limit`` sends may be unanswered, those in flight included.
+
+Safeties: the first send is a probe (nothing else goes out before its answer says what
+the window has left: a window still holding an earlier run's requests is used to what the
+server says is left, no less). Another user of the key shows as requests counted that are
+not ours, seen while we watch. So that it is seen before it crosses the limit (one
+crossing blocks the key for both of us), the last ``HOLD`` of each window is kept for the
+window's tail (its last ``TAIL``), where one peek reads the headers again before the rest
+goes; once seen, what it spends per window (at its pace so far) is kept free for it, in
+proportion to the time left after each promise. Cost: a run's last window may wait for
+its tail; a window is never lost. A 429 holds everything until the longest reset it
+names, then a probe goes first again. ``cap`` (CAL_RATE_LIMIT) is a ceiling the user may
+set: no span of ``window`` seconds holds more of our sends. A server that sends no
+rate-limit headers gets ``fallback_limit`` per ``window`` (less ``margin``). Routes with
+their own throttle are paced elsewhere (calapi/_throttles.py) and never reach this limiter.
 
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
 """
@@ -35,10 +44,13 @@ import bisect
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
+PAD = 0.02  # seconds after the server's reset before a new window is assumed
+HOLD = 0.15  # of each window kept for its tail, when the headers show who else spent
+TAIL = 0.1  # of the window: its tail
 
 
 @dataclass
@@ -49,36 +61,167 @@ class MonotonicClock:
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
 
-@dataclass
-class ServerBudget:
-    """What one response's rate-limit headers say (``None`` when a header was absent)."""
+@dataclass(frozen=True)
+class NamedBudget:
+    """One ``X-RateLimit-*-<Name>`` triple (``None`` where a header was absent)."""
 
     limit: int | None = None
     remaining: int | None = None
     reset: float | None = None  # seconds until the window (or the block) ends
-    longest_reset: float | None = None  # the largest X-RateLimit-Reset-<any name>
+
+
+@dataclass(frozen=True)
+class ServerBudget:
+    """Every named triple of one response, by lower-cased name (``default``, ``short``)."""
+
+    limits: Mapping[str, NamedBudget] = field(default_factory=dict)
 
     @classmethod
-    def from_headers(cls, headers: object, name: str = "Default") -> ServerBudget:
-        """Only the ``Default`` limit is followed: an endpoint's own throttle (e.g. 1/s on
-        DELETE team, named ``...-Org_teams_delete``) must not shrink the key's budget,
-        but its reset still says how long a 429 lasts."""
-        get = headers.get  # type: ignore[attr-defined]
-        resets = [
-            _number(value, float)
-            for key, value in headers.items()  # type: ignore[attr-defined]
-            if key.lower().startswith("x-ratelimit-reset-")
-        ]
+    def from_headers(cls, headers: Mapping[str, str]) -> ServerBudget:
+        fields_by_name: dict[str, dict[str, str]] = {}
+        for key, value in headers.items():
+            parts = key.lower().split("-", 3)
+            if len(parts) == 4 and parts[:2] == ["x", "ratelimit"]:
+                fields_by_name.setdefault(parts[3], {})[parts[2]] = value
         return cls(
-            limit=_number(get(f"X-RateLimit-Limit-{name}"), int),
-            remaining=_number(get(f"X-RateLimit-Remaining-{name}"), int),
-            reset=_number(get(f"X-RateLimit-Reset-{name}"), float),
-            longest_reset=max((r for r in resets if r is not None), default=None),
+            {
+                name: NamedBudget(
+                    _number(values.get("limit"), int),
+                    _number(values.get("remaining"), int),
+                    _number(values.get("reset"), float),
+                )
+                for name, values in fields_by_name.items()
+            }
         )
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self.limits)
+
+    @property
+    def longest_reset(self) -> float | None:
+        resets = [b.reset for b in self.limits.values() if b.reset is not None]
+        return max(resets, default=None)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One send: its number (1, 2, ... in send order), when it went out, and the earlier
+    sends still unanswered then (the server may count them before or after this one)."""
+
+    seq: int
+    sent_at: float
+    before: tuple[int, ...] = ()
+
+
+@dataclass
+class _Window:
+    """What the answers counted in one server window say about it."""
+
+    lo: float  # it ends no earlier than this
+    hi: float  # and surely by this
+    # (cap, said at): our sends up to number ``cap`` may land in it, as of that time (later
+    # answers with a higher cap make earlier ones moot, so caps fall as times rise)
+    promises: list[tuple[int, float]]
+    base: int  # requests not ours in it when we first saw it (e.g. an earlier run)
+    foreign: int = 0  # requests not ours counted in it since we watch (a lower bound)
+    answers: int = 0  # our answers counted in it
+
+    def promise(self, cap: int, at: float) -> None:
+        while self.promises and self.promises[-1][0] <= cap:
+            self.promises.pop()
+        self.promises.append((cap, at))
+
+    def cap(self, others: int, ttl: float) -> int:
+        """The highest send number that may land in it, leaving ``others`` per window (in
+        proportion to the time left after each promise) to other users of the key."""
+        best = None
+        for cap, at in self.promises:
+            left = min(1.0, max(0.0, self.hi - at) / ttl)
+            kept = math.ceil(others * left) + 1 if others else 0
+            best = cap - kept if best is None else max(best, cap - kept)
+        return best if best is not None else 0
+
+    @property
+    def told_at(self) -> float:
+        return self.promises[-1][1]
+
+
+class _NamedLimit:
+    """One of the key's limits (``default``, ``short``, ...) and its recent windows."""
+
+    def __init__(self, name: str, limit: int, ttl: float) -> None:
+        self.name = name
+        self.limit = limit
+        self.ttl = ttl  # the longest reset seen outside a block: at least the window
+        self.windows: deque[_Window] = deque(maxlen=4)
+        self._foreign: deque[tuple[float, int]] = deque()  # (seen at, spent by others)
+
+    def foreign_per_window(self, now: float) -> int:
+        while self._foreign and self._foreign[0][0] <= now - SHARED_MEMORY * self.ttl:
+            self._foreign.popleft()
+        return max((spent for _, spent in self._foreign), default=0)
+
+    def note_foreign(self, now: float, spent: int) -> None:
+        if spent > 0:
+            self._foreign.append((now, spent))
+
+    def delay(self, now: float, seq: int, in_flight: int, latency: float) -> float:
+        """Seconds before send number ``seq`` may go out for this limit (0: now)."""
+        others = self.foreign_per_window(now)
+        window = self.windows[-1] if self.windows else None
+        if window is not None and now < window.hi:
+            cap = window.cap(others, self.ttl)
+            tail = window.hi - PAD - max(TAIL * self.ttl, 4 * latency)
+            held = math.ceil(HOLD * self.limit) if now < tail else 0
+            if seq > cap - held:
+                return (tail if seq <= cap else window.hi) - now  # the tail, or the next window
+            if held == 0 and window.told_at < tail and in_flight:
+                return max(latency, 0.01)  # the tail: one peek first, to read who else spent
+            if now + latency < window.lo:
+                return 0.0
+        # The send may land in a window no answer of ours has come from yet: besides it,
+        # that window may hold every send still unanswered.
+        room = self.limit - (others + 1 if others else 0)
+        if in_flight + 1 > room:
+            return max(latency, 0.01)  # woken early by the next answer
+        return 0.0
+
+    def observe(
+        self, budget: NamedBudget, ticket: Ticket, now: float, said: Mapping[int, dict]
+    ) -> tuple[_Window, int] | None:
+        """Fold one answer into its window; returns (window, used by all) or None."""
+        if budget.limit is None or budget.remaining is None or budget.reset is None:
+            return None
+        self.limit = max(1, budget.limit)
+        reset = budget.reset
+        if budget.remaining > 0:
+            self.ttl = max(self.ttl, reset)
+        # Earlier sends the server may not have counted yet when it answered this one: those
+        # unanswered, or answered with no more left than this one (counted after it).
+        uncounted = 0
+        for seq in ticket.before:
+            left = said.get(seq, {}).get(self.name)
+            uncounted += left is None or left <= budget.remaining
+        rounding = 1.0 if float(reset).is_integer() else 0.001
+        lo, hi = ticket.sent_at + reset - rounding, now + reset + PAD
+        cap = ticket.seq + budget.remaining - uncounted
+        used = self.limit - budget.remaining
+        window = self.windows[-1] if self.windows else None
+        if window is not None and max(window.lo, lo) < min(window.hi, hi):
+            window.lo, window.hi = max(window.lo, lo), min(window.hi, hi)
+        elif window is not None and hi <= window.hi:
+            return None  # a late answer from a window already over
+        else:
+            window = _Window(lo, hi, [], base=-1)
+            self.windows.append(window)
+        window.promise(cap, now)
+        window.answers += 1
+        return window, used
 
 
 class RateLimiter:
-    """Sliding-log limiter shared by every request of one credential.
+    """The limiter shared by every request of one credential.
 
     The pure methods (``delay``, ``try_acquire``, ``observe``, ``on_rate_limited``,
     ``on_no_response``) take the time as an argument; ``acquire`` is the async face.
@@ -86,175 +229,187 @@ class RateLimiter:
 
     def __init__(
         self,
-        limit: int,
-        window: float,
+        fallback_limit: int = 120,
+        window: float = 60.0,
         *,
+        cap: int | None = None,
         margin: float = 0.05,
-        pad: float = 0.0,
         clock: MonotonicClock | None = None,
         probe_first: bool = True,
     ) -> None:
-        self.limit = limit
+        self.fallback_limit = fallback_limit
         self.window = window
+        self.cap = cap
         self.margin = margin
-        self.pad = pad
         self.clock = clock or MonotonicClock()
         self.seconds_waited = 0.0
         self.shared_key_detections = 0
-        # Send times, oldest first; kept for two windows (not one) so that a late response
-        # from the server's previous window is still compared with all of our sends.
-        self._sends: deque[float] = deque()
-        self._hold_until = 0.0
-        self._cap_until = 0.0
-        self._cap_left = 0
-        self._cap_is_probe = False
-        self._probe_after_hold = probe_first
-        self._foreign: deque[tuple[float, int]] = deque()  # (seen at, spent by others)
         self.latency = 0.0  # longest recent round trip, decaying
+        self.limits: dict[str, _NamedLimit] = {}
+        self._seq = 0
+        self._times: list[float] = []  # send times of sends _first_seq, _first_seq + 1, ...
+        self._first_seq = 1
+        self._unanswered: dict[int, float] = {}
+        self._said: dict[int, dict[str, int]] = {}  # seq -> remaining by limit, lately
+        self._headless = not probe_first  # follow the fallback until headers are seen
+        self._probe_wanted = probe_first
+        self._probe_seq: int | None = None
+        self._hold_until = 0.0
         self._lock = asyncio.Lock()
         self._news = asyncio.Event()  # set when the server said something new
 
-    @property
-    def budget(self) -> int:
-        """Most sends allowed in any ``span`` of time, right now."""
-        return self.budget_at(self.clock.now())
+    # -- sending -----------------------------------------------------------
 
     @property
-    def span(self) -> float:
-        """No span this long holds more than ``budget`` of our sends."""
-        return self.window + self.pad + self.latency
-
-    def _note_latency(self, now: float, sent_at: float) -> None:
-        self.latency = min(max(now - sent_at, self.latency * 0.98), self.window / 4)
-
-    def budget_at(self, now: float) -> int:
-        own = math.floor(self.limit * (1.0 - self.margin))
-        return max(1, own - self._foreign_spent(now))
-
-    def _foreign_spent(self, now: float) -> int:
-        """The most another user of the key was seen to spend, over the last windows."""
-        while self._foreign and self._foreign[0][0] <= now - SHARED_MEMORY * self.window:
-            self._foreign.popleft()
-        return max((spent for _, spent in self._foreign), default=0)
-
-    def _note_foreign(self, spent: int, now: float) -> None:
-        self._foreign.append((now, max(0, spent)))
-
-    def _ours_in_window(self, window_end: float, reset: float) -> int:
-        # The reset header is whole seconds (rounded up) on Cal.com: start the window a
-        # second early so our own sends are never under-counted.
-        slack = (1.0 if float(reset).is_integer() else 0.05) + self.latency
-        window_start = window_end - self.window - slack
-        return sum(1 for t in self._sends if t >= window_start)
+    def in_flight(self) -> int:
+        return len(self._unanswered)
 
     def delay(self, now: float) -> float:
-        """Seconds to wait before a send at ``now`` is allowed (``<= 0``: allowed now)."""
+        """Seconds to wait before the next send is allowed (``<= 0``: allowed now)."""
         if now < self._hold_until:
             return self._hold_until - now
-        if self._probe_after_hold:
-            self._probe_after_hold = False
-            self._set_cap(now, now + self.window, 1, probe=True)
-        if now < self._cap_until and self._cap_left <= 0:
-            return self._cap_until + self.pad - now
-        horizon = now - self.span
-        while self._sends and self._sends[0] <= horizon - self.window - 1.0:
-            self._sends.popleft()
-        budget = self.budget_at(now)
-        if self._sends and self._foreign_spent(now) > 0:
-            spread = self._sends[-1] + self.span / budget - now
-            if spread > 0:
-                return spread
-        in_span = len(self._sends) - bisect.bisect_right(self._sends, horizon)
-        if in_span < budget:
+        if self._probe_seq is not None:
+            return max(self.latency, 0.05)  # the probe's answer wakes the queue
+        waits = [0.0]
+        seq = self._seq + 1
+        for limit in self.limits.values():
+            waits.append(limit.delay(now, seq, len(self._unanswered), self.latency))
+        if self.cap is not None:
+            waits.append(self._sliding(now, self.cap, self.window))
+        if self._headless and not self.limits:
+            budget = max(1, math.floor(self.fallback_limit * (1.0 - self.margin)))
+            waits.append(self._sliding(now, budget, self.window + PAD + self.latency))
+        return max(waits)
+
+    def _sliding(self, now: float, budget: int, span: float) -> float:
+        """Wait so that no ``span`` seconds hold more than ``budget`` of our sends."""
+        inside = len(self._times) - bisect.bisect_right(self._times, now - span)
+        if inside < budget:
             return 0.0
-        return self._sends[len(self._sends) - budget] - horizon
+        return self._times[len(self._times) - budget] + span - now
 
-    def record_send(self, now: float) -> None:
-        self._sends.append(now)
-        if now < self._cap_until:
-            self._cap_left -= 1
+    def record_send(self, now: float) -> Ticket:
+        self._seq += 1
+        self._times.append(now)
+        before = tuple(self._unanswered)
+        self._unanswered[self._seq] = now
+        if self._probe_wanted:
+            self._probe_wanted, self._probe_seq = False, self._seq
+        if len(self._times) > 4096:
+            self._trim(now)
+        if len(self._said) > 4096:
+            self._said = {seq: v for seq, v in self._said.items() if seq > self._seq - 1024}
+        return Ticket(self._seq, now, before)
 
-    def try_acquire(self, now: float) -> float:
-        """Record a send and return 0 if allowed at ``now``, else the seconds to wait."""
-        wait = self.delay(now)
-        if wait <= 0:
-            self.record_send(now)
-            return 0.0
-        return wait
+    def _trim(self, now: float) -> None:
+        longest = max([self.window, *(limit.ttl for limit in self.limits.values())])
+        cut = bisect.bisect_left(self._times, now - 2 * longest - 2.0)
+        cut = min(cut, len(self._times) - 1)
+        if cut > len(self._times) // 2:
+            del self._times[:cut]
+            self._first_seq += cut
 
-    def observe(self, budget: ServerBudget, *, now: float, sent_at: float) -> None:
-        """Follow the server's view of the window from a (non-429) response's headers."""
+    def try_acquire(self, now: float) -> Ticket | None:
+        """Record a send and return its ticket if allowed at ``now``, else None."""
+        if self.delay(now) > 0:
+            return None
+        return self.record_send(now)
+
+    # -- what the server says ------------------------------------------------
+
+    def _answered(self, ticket: Ticket, now: float) -> None:
+        """Forget the send as unanswered."""
+        self._unanswered.pop(ticket.seq, None)
+        self.latency = min(max(now - ticket.sent_at, self.latency * 0.98), self.window / 4)
+        if self._probe_seq == ticket.seq:
+            self._probe_seq = None
         self._news.set()
-        self._note_latency(now, sent_at)
-        if budget.limit is not None and 0 < budget.limit < self.limit:
-            self.limit = budget.limit
-        if budget.remaining is None or budget.reset is None:
-            if self._cap_is_probe:
-                self._clear_cap()  # no headers to follow: go on with the sliding log alone
+
+    def _ours_since(self, start: float, until: float) -> int:
+        """Our sends between ``start`` and ``until`` (send times are in order)."""
+        return bisect.bisect_right(self._times, until) - bisect.bisect_left(self._times, start)
+
+    def observe(self, budget: ServerBudget, ticket: Ticket, now: float) -> None:
+        """Follow the server's windows from a (non-429) response's headers."""
+        was_probe = ticket.seq == self._probe_seq
+        self._answered(ticket, now)
+        if not budget.limits:
+            self._headless = True
             return
-        window_end = now + budget.reset
-        ours = self._ours_in_window(window_end, budget.reset)
-        if budget.remaining >= self.limit - ours:
-            if self._cap_is_probe:
-                self._clear_cap()
-            return
-        self.shared_key_detections += 1
-        self._note_foreign(self.limit - budget.remaining - ours, now)  # a lower bound
-        sent_since = sum(1 for t in self._sends if t > sent_at)
-        reserve = max(1, math.ceil(self.margin * self.limit))
-        allowed = budget.remaining - sent_since - reserve
-        if allowed <= 0:
-            self.hold_until(window_end + self.pad, probe=True)
+        self._said[ticket.seq] = {
+            name: named.remaining
+            for name, named in budget.limits.items()
+            if named.remaining is not None
+        }
+        for name, named in budget.limits.items():
+            limit = self.limits.get(name)
+            if limit is None:
+                if named.limit is None or named.reset is None:
+                    continue
+                limit = self.limits[name] = _NamedLimit(name, named.limit, named.reset)
+            seen = limit.observe(named, ticket, now, self._said)
+            if seen is not None:
+                self._follow_others(limit, *seen, now=now, first_look=was_probe)
+
+    def _follow_others(
+        self, limit: _NamedLimit, window: _Window, used: int, *, now: float, first_look: bool
+    ) -> None:
+        """Requests counted in the window that are not ours: another user of the key."""
+        others = max(0, used - window.answers - len(self._unanswered))
+        if window.base < 0:  # the window's first answer: what it held before we looked
+            window.base = others if first_look else 0
+            others = 0 if first_look else others
+
         else:
-            self._set_cap(now, window_end, allowed, probe=False)
+            others = max(0, others - window.base)
+        if others > window.foreign:
+            if window.foreign == 0:
+                self.shared_key_detections += 1
+            window.foreign = others
+            # Spent so far, at the same pace for the whole window.
+            elapsed = max(now - (window.hi - PAD - limit.ttl), 0.25 * limit.ttl)
+            limit.note_foreign(now, math.ceil(others * min(4.0, limit.ttl / elapsed)))
 
-    def on_no_response(self) -> None:
+    def on_no_response(self, ticket: Ticket) -> None:
         """A send ended without a response (reset, timeout): nothing to learn from it, so a
-        probe in flight must not keep everyone waiting for a whole window."""
-        if self._cap_is_probe:
-            self._clear_cap()
-            self._news.set()
-
-    def on_rate_limited(self, budget: ServerBudget, *, now: float) -> None:
-        """A 429: nothing is sent until the block ends (reset header, else one window)."""
+        probe in flight must not keep everyone waiting."""
+        self._unanswered.pop(ticket.seq, None)
+        if self._probe_seq == ticket.seq:
+            self._probe_seq = None
+            self._probe_wanted = True
         self._news.set()
-        reset = budget.reset if budget.reset is not None else budget.longest_reset
-        reset = reset if reset is not None else self.window
-        # Our sliding log never crosses the limit alone: someone else spent at least the
-        # rest of it. Keep that out of our budget from now on.
-        ours = self._ours_in_window(now, 1.0)
-        if budget.remaining is not None and ours <= self.budget_at(now):  # the key's limit
-            self._note_foreign(self.limit + 1 - ours, now)
-        self.hold_until(now + reset + self.pad, probe=True)
+
+    def on_rate_limited(self, budget: ServerBudget, ticket: Ticket, now: float) -> None:
+        """A 429: nothing is sent until the longest reset it names (else one window) has
+        passed, then a probe reads the new windows first."""
+        self._answered(ticket, now)
+        for name, named in budget.limits.items():
+            limit = self.limits.get(name)
+            if limit is None or named.limit is None:
+                continue
+            # Our own sends never cross the limit: someone else spent at least the rest.
+            start = now - limit.ttl - self.latency - PAD
+            limit.note_foreign(now, named.limit + 1 - self._ours_since(start, now))
+        reset = budget.longest_reset
+        self.hold_until(now + (reset if reset is not None else self.window) + PAD, probe=True)
 
     def hold_until(self, until: float, *, probe: bool) -> None:
-        if until > self._hold_until:
-            self._hold_until = until
-        self._clear_cap()
-        self._probe_after_hold = probe
+        self._hold_until = max(self._hold_until, until)
+        if probe:
+            self._probe_wanted = True
 
-    def _set_cap(self, now: float, until: float, allowed: int, *, probe: bool) -> None:
-        same_window = self._cap_until > now and not self._cap_is_probe
-        if same_window and not probe:
-            allowed = min(allowed, self._cap_left)
-            until = max(until, self._cap_until)
-        self._cap_until, self._cap_left, self._cap_is_probe = until, allowed, probe
+    # -- the async face used by the client -----------------------------------
 
-    def _clear_cap(self) -> None:
-        self._cap_until, self._cap_left, self._cap_is_probe = 0.0, 0, False
-
-    # -- the async face used by the client --
-
-    async def acquire(self) -> float:
-        """Wait until a send is allowed, record it, and return the send time."""
+    async def acquire(self) -> Ticket:
+        """Wait until a send is allowed, record it, and return its ticket."""
         async with self._lock:
             start = self.clock.now()
             while True:
                 now = self.clock.now()
-                wait = self.try_acquire(now)
+                wait = self.delay(now)
                 if wait <= 0:
                     self.seconds_waited += now - start
-                    return now
+                    return self.record_send(now)
                 await self._sleep_or_news(wait)
 
     async def _sleep_or_news(self, seconds: float) -> None:

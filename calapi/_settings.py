@@ -20,9 +20,12 @@ DEFAULT_LIMIT_OAUTH_CLIENT = 500
 class Settings:
     """How to reach Cal.com and how hard to push it.
 
-    Credentials are excluded from ``repr`` and never logged. ``rate_limit`` is requests
-    per ``rate_window`` seconds (the API's default window is 60 s); ``None`` means the
-    API's default for the credential kind (120 for API keys, 500 for OAuth clients).
+    Credentials are excluded from ``repr`` and never logged. The client learns the key's
+    limits from the API's rate-limit headers; ``rate_limit`` (CAL_RATE_LIMIT) is only a
+    ceiling the user may set: requests per ``rate_window`` seconds (60 s), ``None`` for
+    none. ``fallback_rate_limit`` (the API's default for the credential kind: 120 for API
+    keys, 500 for OAuth clients, less ``rate_margin``) applies only to a server that sends
+    no rate-limit headers.
     """
 
     api_url: str = DEFAULT_API_URL
@@ -32,8 +35,7 @@ class Settings:
     org_id: int | None = None
     rate_limit: int | None = None
     rate_window: float = 60.0
-    rate_margin: float = 0.05  # keep this fraction of the budget unused (network jitter)
-    rate_pad: float | None = None  # seconds added to the window; None: min(0.25, 2% of window)
+    rate_margin: float = 0.05  # of the fallback limit, kept unused (no headers to follow)
     max_in_flight: int = 16
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
@@ -52,7 +54,10 @@ class Settings:
         elif not (self.client_id and self.secret_key):
             raise ConfigError("no credential: set CAL_API_KEY, or CAL_CLIENT_ID and CAL_SECRET_KEY")
         if self.rate_limit is not None and self.rate_limit < 1:
-            raise ConfigError("CAL_RATE_LIMIT must be a positive number of requests per minute")
+            raise ConfigError(
+                "CAL_RATE_LIMIT must be a positive number of requests per minute (a ceiling; "
+                "leave it unset to follow the API's own limits)"
+            )
         if self.rate_window <= 0 or self.max_in_flight < 1:
             raise ConfigError("rate_window must be > 0 and max_in_flight >= 1")
 
@@ -76,18 +81,11 @@ class Settings:
         return "api_key" if self.api_key is not None else "oauth_client"
 
     @property
-    def effective_rate_limit(self) -> int:
-        if self.rate_limit is not None:
-            return self.rate_limit
+    def fallback_rate_limit(self) -> int:
+        """The API's default limit for this credential kind (used without headers)."""
         if self.credential_kind == "api_key":
             return DEFAULT_LIMIT_API_KEY
         return DEFAULT_LIMIT_OAUTH_CLIENT
-
-    @property
-    def effective_rate_pad(self) -> float:
-        if self.rate_pad is not None:
-            return self.rate_pad
-        return min(0.25, 0.02 * self.rate_window)
 
     def secrets(self) -> tuple[str, ...]:
         """The values that must never appear in any output."""

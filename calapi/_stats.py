@@ -24,7 +24,8 @@ class RunStats:
     bytes_out: int = 0
     bytes_in: int = 0
     limiter_wait_seconds: float = 0.0
-    shared_key_detections: int = 0  # responses showing another user of the same key
+    shared_key_detections: int = 0  # windows showing another user of the same key
+    rate_limits: dict[str, str] = field(default_factory=dict)  # learned: name -> "120/60s"
 
     @property
     def total_requests(self) -> int:
@@ -51,6 +52,7 @@ class RunStats:
             "bytes_in": self.bytes_in,
             "limiter_wait_seconds": round(self.limiter_wait_seconds, 3),
             "shared_key_detections": self.shared_key_detections,
+            "rate_limits": dict(self.rate_limits),
         }
 
     def summary(self) -> str:
@@ -61,6 +63,9 @@ class RunStats:
             f"bytes out {self.bytes_out}, bytes in {self.bytes_in}, "
             f"waited on the rate limiter {self.limiter_wait_seconds:.1f}s",
         ]
+        if self.rate_limits:
+            learned = ", ".join(f"{name} {text}" for name, text in self.rate_limits.items())
+            lines.append(f"the key's limits (from the API's headers): {learned}")
         for (method, path, status), count in sorted(self.requests.items()):
             lines.append(f"  {count:6d}  {method:6s} {path} -> {status or 'no response'}")
         return "\n".join(lines)

@@ -9,8 +9,9 @@ the key's limiter, go out one at a time per route, and each waits until the rout
 window has room again (its reset header says when). A 429 from such a throttle holds only
 that route, never the whole client.
 
-Routes are known in advance (``KNOWN_ROUTES``) or learned from the first response whose
-rate-limit headers name something other than ``Default``.
+Routes are known in advance (``KNOWN_ROUTES``) or learned from a response whose rate-limit
+headers name none of the key's own limits (``Default``, or the named limits of a key with
+rows in the ``RateLimit`` table, which the key's limiter has learned by then).
 """
 
 from __future__ import annotations
@@ -21,24 +22,27 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from calapi._ratelimit import ServerBudget
+from calapi._ratelimit import NamedBudget, ServerBudget
 
 KNOWN_ROUTES = frozenset({("DELETE", "/v2/organizations/{orgId}/teams/{teamId}")})
 PAD = 0.01  # seconds after the reset, so a send never lands on the window's last tick
 
 
-def endpoint_budget(headers: Mapping[str, str]) -> ServerBudget | None:
-    """The route's own throttle if the response was counted by one (no ``Default`` triple)."""
+def endpoint_budget(
+    headers: Mapping[str, str], key_limits: frozenset[str] = frozenset(), *, known: bool = False
+) -> NamedBudget | None:
+    """The route's own throttle if the response was counted by one: its triples name none
+    of the key's limits (``key_limits``, lower-cased; ``default`` until they are learned).
+    Before the key's limits are known, only a ``known`` route is taken to have its own."""
     if not isinstance(headers, httpx.Headers):
         headers = httpx.Headers(headers)
-    names = {
-        key.split("-", 3)[3]
-        for key in headers
-        if key.startswith("x-ratelimit-") and key.count("-") >= 3
-    }
-    if not names or "default" in names:
+    budget = ServerBudget.from_headers(headers)
+    names = budget.names
+    if not names or names & (key_limits | {"default"}):
         return None
-    return ServerBudget.from_headers(headers, min(names))
+    if not key_limits and not known:
+        return None
+    return budget.limits[min(names)]
 
 
 class _Route:
@@ -70,9 +74,17 @@ class EndpointThrottles:
                 await self._sleep(wait)  # type: ignore[misc]
             yield
 
-    def observe(self, method: str, template: str, headers: Mapping[str, str], status: int) -> bool:
+    def observe(
+        self,
+        method: str,
+        template: str,
+        headers: Mapping[str, str],
+        status: int,
+        key_limits: frozenset[str] = frozenset(),
+    ) -> bool:
         """Learn from a response; True if it was counted by a route throttle, not the key's."""
-        budget = endpoint_budget(headers)
+        known = (method, template) in self._routes
+        budget = endpoint_budget(headers, key_limits, known=known)
         if budget is None:
             return False
         route = self._routes.setdefault((method, template), _Route())

@@ -7,6 +7,7 @@ import sys
 from dataclasses import fields
 
 from sandbox._faults import FaultSpecError, parse_faults
+from sandbox._ratelimit import KeyLimitSpecError, parse_key_limits
 from sandbox._server import SandboxOptions, serve
 
 HELP = {
@@ -18,6 +19,8 @@ HELP = {
     "rate_limit": "requests per window per API key (OAuth clients: x 500/120)",
     "rate_window": "window and block duration in seconds",
     "faults": "fault spec, see sandbox/README.md",
+    "key_limits": "named limits of every API key, NAME=LIMIT/TTL[:BLOCK],... "
+    "(e.g. short=10/1s,long=300/60s:120s; default: 120 per window)",
     "info_file": "write {base_url, org_id, api_keys, oauth_client} JSON here once up",
 }
 
@@ -45,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         parse_faults(args.faults)
     except FaultSpecError as exc:
         print(f"sandbox: --faults: {exc}", file=sys.stderr)
+        return 2
+    try:
+        parse_key_limits(args.key_limits)
+    except KeyLimitSpecError as exc:
+        print(f"sandbox: --key-limits: {exc}", file=sys.stderr)
         return 2
     return serve(SandboxOptions(**{f.name: getattr(args, f.name) for f in fields(SandboxOptions)}))
 

@@ -3,7 +3,7 @@
 - ``GET /_sandbox/info``   -> base URL, org id, keys, OAuth client, limits, current faults
 - ``PUT /_sandbox/faults`` -> replace the fault spec; body ``{"faults": "500=0.1,seed=1"}``
   (or the spec as plain text); answers the parsed spec. ``""`` or ``"none"`` turns faults off.
-- ``GET /_sandbox/stats``  -> ``{requests, by_status, rate_limited, faults, peak_in_flight}``
+- ``GET /_sandbox/stats``  -> ``{requests, by_status, rate_limited, faults, peak_in_flight, ...}``
 """
 
 from __future__ import annotations

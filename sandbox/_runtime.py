@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +20,17 @@ class Stats:
 
     by_status: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
+    windows_opened: Counter = field(default_factory=Counter)  # rate-limit windows, by name
     requests: int = 0
     in_flight: int = 0
     peak_in_flight: int = 0
+    first_at: float | None = None  # monotonic time of the first /v2 request
+    last_at: float | None = None  # ... and of the latest
 
     def started(self) -> None:
+        now = time.monotonic()
+        self.first_at = now if self.first_at is None else self.first_at
+        self.last_at = now
         self.requests += 1
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
@@ -35,6 +42,9 @@ class Stats:
             "rate_limited": self.by_status.get("429", 0),
             "faults": dict(self.faults),
             "peak_in_flight": self.peak_in_flight,
+            # from the first /v2 request to the latest: requests / busy_seconds is the rate
+            "windows_opened": dict(sorted(self.windows_opened.items())),
+            "busy_seconds": round((self.last_at or 0.0) - (self.first_at or 0.0), 3),
         }
 
 
@@ -54,6 +64,15 @@ class Runtime:
         window, block = self.limiter.scaled(ORG_TEAMS_DELETE)
         return {"limit": ORG_TEAMS_DELETE.limit, "window_seconds": window, "block_seconds": block}
 
+    def _key_limits(self) -> dict[str, dict[str, float]]:
+        """The named limits every API key has (``--key-limits``), at this window's scale;
+        empty when the keys have the default limit."""
+        named = {}
+        for limit in self.limiter.key_limits:
+            ttl, block = self.limiter.scaled_key_limit(limit)
+            named[limit.name] = {"limit": limit.limit, "ttl_seconds": ttl, "block_seconds": block}
+        return named
+
     def info(self) -> dict[str, Any]:
         """The --info-file / GET /_sandbox/info document."""
         return {
@@ -70,6 +89,7 @@ class Runtime:
                 "window_seconds": self.limiter.window,
                 "block_seconds": self.limiter.block,
                 "endpoints": {ORG_TEAMS_DELETE.name: self._endpoint_limit()},
+                "key_limits": self._key_limits(),
             },
             "faults": self.faults.spec.text,
         }

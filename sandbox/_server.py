@@ -31,8 +31,8 @@ from sandbox import (
 from sandbox._app import ConnectionDropped, RouteSpec, SandboxApp
 from sandbox._auth import OAuthClient
 from sandbox._faults import FaultInjector, parse_faults
-from sandbox._ratelimit import FixedWindowLimiter
-from sandbox._runtime import Runtime
+from sandbox._ratelimit import FixedWindowLimiter, parse_key_limits
+from sandbox._runtime import Runtime, Stats
 from sandbox._seed import seed_org
 from sandbox._store import connect, get_meta, is_seeded
 
@@ -49,6 +49,7 @@ class SandboxOptions:
     rate_limit: int = 120
     rate_window: float = 60.0
     faults: str = ""
+    key_limits: str = ""
     info_file: str | None = None
 
 
@@ -73,14 +74,21 @@ def build_runtime(options: SandboxOptions) -> Runtime:
     if not is_seeded(conn):
         seed_org(conn, users=options.seed_users, seed=options.seed)
     oauth = get_meta(conn, "oauth_client")
+    stats = Stats()
     return Runtime(
         conn=conn,
         org_id=int(get_meta(conn, "org_id")),
         owner_id=int(get_meta(conn, "owner_id")),
         api_keys=dict(get_meta(conn, "api_keys")),
         oauth=OAuthClient(oauth["client_id"], oauth["secret_key"]),
-        limiter=FixedWindowLimiter(options.rate_limit, options.rate_window),
+        limiter=FixedWindowLimiter(
+            options.rate_limit,
+            options.rate_window,
+            key_limits=parse_key_limits(options.key_limits),
+            windows_opened=stats.windows_opened,
+        ),
         faults=FaultInjector(parse_faults(options.faults)),
+        stats=stats,
     )
 
 

@@ -1,16 +1,15 @@
 """`calbulk sandbox serve`: run the local Cal.com API v2 emulator (same options as
 ``python -m sandbox serve``; both call ``sandbox.serve``).
 
-Once it listens, it also prints the environment lines that point calbulk at it, with a
-CAL_RATE_LIMIT that keeps the client under the sandbox's own limit (the client otherwise
-assumes the real API's 120 per minute).
+Once it listens, it also prints the environment lines that point calbulk at it. No
+CAL_RATE_LIMIT: calbulk learns the sandbox's limits (window, named limits) from its
+rate-limit headers, as it does the real API's.
 """
 
 from __future__ import annotations
 
 import errno
 import json
-import math
 import socket
 import tempfile
 import threading
@@ -20,13 +19,19 @@ from pathlib import Path
 import typer
 
 from flows.cli.common import fail
-from sandbox import FaultSpecError, SandboxOptions, parse_faults, serve
+from sandbox import (
+    FaultSpecError,
+    KeyLimitSpecError,
+    SandboxOptions,
+    parse_faults,
+    parse_key_limits,
+    serve,
+)
 
 app = typer.Typer(
     help="The local Cal.com API v2 emulator (no account needed).", no_args_is_help=True
 )
 DEFAULTS = SandboxOptions()
-CLIENT_WINDOW = 60.0  # CAL_RATE_LIMIT counts requests per minute
 
 
 @app.command("serve")
@@ -47,6 +52,11 @@ def serve_command(
         DEFAULTS.rate_window, help="Rate-limit window and block duration, seconds."
     ),
     faults: str = typer.Option(DEFAULTS.faults, help="Fault spec, see sandbox/README.md."),
+    key_limits: str = typer.Option(
+        DEFAULTS.key_limits,
+        help="Named limits of every API key instead of the default, NAME=LIMIT/TTL[:BLOCK],"
+        " comma-separated (e.g. short=10/1s,long=300/60s:120s; BLOCK defaults to TTL).",
+    ),
     info_file: str | None = typer.Option(
         None, help="Write {base_url, org_id, api_keys, oauth_client} JSON here once serving."
     ),
@@ -56,6 +66,10 @@ def serve_command(
         parse_faults(faults)
     except FaultSpecError as exc:
         fail("sandbox serve", f"--faults: {exc}")
+    try:
+        parse_key_limits(key_limits)
+    except KeyLimitSpecError as exc:
+        fail("sandbox serve", f"--key-limits: {exc}")
     if rate_limit < 1 or rate_window <= 0:
         fail("sandbox serve", "--rate-limit must be at least 1 and --rate-window above 0")
     check_port_free(host, port)
@@ -70,11 +84,12 @@ def serve_command(
             rate_limit=rate_limit,
             rate_window=rate_window,
             faults=faults,
+            key_limits=key_limits,
             info_file=str(info_path),
         )
         announcer = threading.Thread(
             target=_announce_environment,
-            args=(info_path, time.time(), rate_limit, rate_window),
+            args=(info_path, time.time()),
             daemon=True,
         )
         announcer.start()
@@ -94,35 +109,17 @@ def check_port_free(host: str, port: int) -> None:
         fail("sandbox serve", f"cannot listen on {host}:{port} ({error.strerror}); check --host")
 
 
-def client_rate_limit(rate_limit: int, rate_window: float) -> int:
-    """The CAL_RATE_LIMIT (requests per minute, sliding) that never puts more than
-    ``rate_limit`` requests in any ``rate_window`` seconds: a window up to a minute is inside
-    one minute; a longer one spans ``ceil(window / 60)`` of them. 0 when no whole number of
-    requests per minute is slow enough."""
-    return rate_limit // math.ceil(rate_window / CLIENT_WINDOW)
-
-
-def environment_lines(info: dict, rate_limit: int, rate_window: float) -> list[str]:
+def environment_lines(info: dict) -> list[str]:
     """The lines a user pastes into a shell (or a ``.env``) to use this sandbox."""
-    per_minute = client_rate_limit(rate_limit, rate_window)
-    lines = [
+    return [
         "Point calbulk at this sandbox (paste into your shell, or into .env):",
         f"export CAL_API_URL={info['base_url']}",
         f"export CAL_API_KEY={info['api_keys']['owner']}",
         f"export CAL_ORG_ID={info['org_id']}",
     ]
-    if per_minute:
-        lines.append(f"export CAL_RATE_LIMIT={per_minute}")
-    if rate_window != CLIENT_WINDOW or not per_minute:
-        lines.append(
-            f"(the sandbox allows {rate_limit} requests per {rate_window:g} s; CAL_RATE_LIMIT is "
-            f"per minute. For full speed: calbulk import FILE --rate-limit {rate_limit} "
-            f"--rate-window {rate_window:g})"
-        )
-    return lines
 
 
-def _announce_environment(info_path: Path, started: float, limit: int, window: float) -> None:
+def _announce_environment(info_path: Path, started: float) -> None:
     """Wait for the sandbox's info file (written once it listens), then print the lines."""
     while True:
         try:
@@ -132,4 +129,4 @@ def _announce_environment(info_path: Path, started: float, limit: int, window: f
         except (OSError, ValueError):
             pass
         time.sleep(0.1)
-    print("\n".join(environment_lines(info, limit, window)), flush=True)
+    print("\n".join(environment_lines(info)), flush=True)

@@ -114,17 +114,14 @@ def test_error_classes_split_into_retriable_and_fatal():
 
 def test_settings_from_env_defaults_by_credential_kind():
     key = Settings.from_env({"CAL_API_KEY": "cal_abc", "CAL_ORG_ID": "7"})
-    assert (key.api_url, key.org_id, key.effective_rate_limit) == ("https://api.cal.com", 7, 120)
+    assert (key.api_url, key.org_id, key.fallback_rate_limit) == ("https://api.cal.com", 7, 120)
+    assert key.rate_limit is None  # no ceiling: the API's headers say the limits
     oauth = Settings.from_env({"CAL_CLIENT_ID": "cid", "CAL_SECRET_KEY": "s3cret"})
-    assert oauth.credential_kind == "oauth_client" and oauth.effective_rate_limit == 500
+    assert oauth.credential_kind == "oauth_client" and oauth.fallback_rate_limit == 500
     assert auth_headers(oauth) == {"x-cal-client-id": "cid", "x-cal-secret-key": "s3cret"}
     assert auth_headers(key) == {"Authorization": "Bearer cal_abc"}
     tuned = Settings.from_env({"CAL_API_KEY": "cal_abc", "CAL_RATE_LIMIT": "60"}, rate_window=2)
-    assert (tuned.effective_rate_limit, tuned.rate_window, tuned.effective_rate_pad) == (
-        60,
-        2,
-        0.04,
-    )
+    assert (tuned.rate_limit, tuned.rate_window) == (60, 2)
 
 
 @pytest.mark.parametrize(

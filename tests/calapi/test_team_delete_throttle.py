@@ -11,7 +11,7 @@ import asyncio
 import httpx
 import pytest
 
-from calapi._ratelimit import ServerBudget
+from calapi._ratelimit import NamedBudget
 from calapi._throttles import EndpointThrottles, endpoint_budget
 from tests.calapi.conftest import sandbox_stats
 
@@ -38,7 +38,8 @@ async def test_teams_deleted_in_a_row_all_land_without_429_or_spending_the_key(
     delete = ("DELETE", "/v2/organizations/{orgId}/teams/{teamId}", 200)
     assert stats.requests[delete] == TEAMS
     assert cal.limiter.shared_key_detections == 0
-    assert cal.limiter.budget == int(LIMIT * 0.95)  # the client's budget for the key is intact
+    assert set(cal.limiter.limits) == {"default"}  # the route's throttle is not a key limit
+    assert cal.limiter.limits["default"].limit == LIMIT
     # The server's count for the key: creates + reads + the team list + this one. No deletes.
     key_requests = TEAMS + 3 + 1 + 1
     headers = {"Authorization": f"Bearer {box.api_key}"}
@@ -68,10 +69,15 @@ THROTTLED = {
 
 
 def test_a_route_throttle_is_told_apart_from_the_key_limit() -> None:
-    assert endpoint_budget(THROTTLED) == ServerBudget(1, 0, 1.0, 1.0)
+    assert endpoint_budget(THROTTLED, frozenset({"default"})) == NamedBudget(1, 0, 1.0)
     default = {"X-RateLimit-Remaining-Default": "7", "X-RateLimit-Reset-Default": "3"}
-    assert endpoint_budget(default) is None
+    assert endpoint_budget(default, frozenset({"default"})) is None
     assert endpoint_budget({}) is None
+    # A key with named limits (RateLimit table): its own triples are not a route's throttle.
+    named = {"X-RateLimit-Limit-Short": "5", "X-RateLimit-Remaining-Short": "4"}
+    assert endpoint_budget(named, frozenset({"short", "long"})) is None
+    assert endpoint_budget(named) is None  # before the key's limits are learned: not a route
+    assert endpoint_budget(THROTTLED, frozenset({"short", "long"})) == NamedBudget(1, 0, 1.0)
 
 
 async def test_an_unknown_route_throttle_is_learned_from_its_429_and_paces_only_that_route():
@@ -79,7 +85,8 @@ async def test_an_unknown_route_throttle_is_learned_from_its_429_and_paces_only_
     throttles = EndpointThrottles(clock.now, clock.sleep)
     route = ("DELETE", "/v2/organizations/{orgId}/webhooks/{webhookId}")
     assert not throttles.applies_to(*route)
-    assert throttles.observe(*route, THROTTLED, 429)  # counted by the route, not the key
+    key_limits = frozenset({"default"})  # what the key's limiter learned from earlier answers
+    assert throttles.observe(*route, THROTTLED, 429, key_limits)  # the route's, not the key's
     assert throttles.applies_to(*route)
     assert not throttles.observe("GET", "/v2/me", {"X-RateLimit-Remaining-Default": "5"}, 200)
     async with throttles.turn(*route):

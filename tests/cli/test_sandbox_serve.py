@@ -1,9 +1,9 @@
 """`calbulk sandbox serve` prints the CAL_* lines that point calbulk at it, and they work as
-pasted: in a shell and in a .env file, with a rate limit the sandbox never answers 429 to."""
+pasted: in a shell and in a .env file; the sandbox never answers 429 (calbulk learns its
+limit from the headers, so no CAL_RATE_LIMIT is printed)."""
 
 from __future__ import annotations
 
-import math
 import subprocess
 import time
 
@@ -11,7 +11,7 @@ import httpx
 import openpyxl
 import pytest
 
-from flows.cli.sandbox import client_rate_limit, environment_lines
+from flows.cli.sandbox import environment_lines
 from tests.cli.conftest import CALBULK, base_env, calbulk
 from tests.conftest import free_port
 
@@ -19,7 +19,7 @@ INFO = {"base_url": "http://127.0.0.1:8787", "org_id": 101, "api_keys": {"owner"
 
 
 def serve(tmp_path, *args: str) -> tuple[subprocess.Popen, list[str]]:
-    """Start ``calbulk sandbox serve ARGS``; return it and its lines up to CAL_RATE_LIMIT."""
+    """Start ``calbulk sandbox serve ARGS``; return it and its lines up to CAL_ORG_ID."""
     command = [CALBULK, "sandbox", "serve", "--port", str(free_port()), "--seed-users", "3", *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=base_env(tmp_path))  # fmt: skip
@@ -30,10 +30,10 @@ def serve(tmp_path, *args: str) -> tuple[subprocess.Popen, list[str]]:
         if not line:
             break
         lines.append(line.rstrip("\n"))
-        if line.startswith("export CAL_RATE_LIMIT="):
+        if line.startswith("export CAL_ORG_ID="):
             return process, lines
     process.kill()
-    raise AssertionError("no CAL_RATE_LIMIT line:\n" + "\n".join(lines))
+    raise AssertionError("no CAL_ORG_ID line:\n" + "\n".join(lines))
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -51,12 +51,10 @@ def served(tmp_path):
 def test_it_prints_every_variable_calbulk_needs(served):
     exported = dict(line.removeprefix("export ").split("=", 1) for line in served
                     if line.startswith("export CAL_"))  # fmt: skip
-    assert set(exported) == {"CAL_API_URL", "CAL_API_KEY", "CAL_ORG_ID", "CAL_RATE_LIMIT"}
+    assert set(exported) == {"CAL_API_URL", "CAL_API_KEY", "CAL_ORG_ID"}
     info = httpx.get(f"{exported['CAL_API_URL']}/_sandbox/info", timeout=10).json()
     assert exported["CAL_API_KEY"] == info["api_keys"]["owner"]
     assert exported["CAL_ORG_ID"] == str(info["org_id"])
-    # 40 per 90 s: a 90 s window spans two minutes of the client's, so 20 a minute at most
-    assert exported["CAL_RATE_LIMIT"] == "20"
 
 
 @pytest.mark.slow
@@ -81,15 +79,10 @@ def test_the_lines_work_pasted_into_a_shell_and_into_dotenv(served, tmp_path):
     assert stats["requests"] > 0 and stats["rate_limited"] == 0
 
 
-@pytest.mark.parametrize(("limit", "window"), [(120, 60), (30, 2), (40, 90), (500, 120), (7, 600)])
-def test_the_printed_limit_never_puts_more_than_the_sandboxs_in_one_window(limit, window):
-    per_minute = client_rate_limit(limit, window)
-    minutes = math.ceil(window / 60)  # of the client's sliding minutes, in any `window` seconds
-    assert per_minute * minutes <= limit < (per_minute + 1) * minutes  # as fast as is safe
-    lines = environment_lines(INFO, limit, window)
-    assert (f"export CAL_RATE_LIMIT={per_minute}" in lines) == (per_minute > 0)
-    if window != 60 or not per_minute:
-        assert f"--rate-limit {limit} --rate-window {window:g}" in lines[-1]
+def test_the_printed_lines_need_no_rate_limit():
+    lines = environment_lines(INFO)
+    assert lines[1:] == ["export CAL_API_URL=http://127.0.0.1:8787", "export CAL_API_KEY=cal_x",
+                         "export CAL_ORG_ID=101"]  # fmt: skip
 
 
 def test_a_busy_port_exits_2_with_a_message(tmp_path):
