@@ -67,6 +67,7 @@ class CalClient(OrganizationEndpoints):
         )
         self._throttles = EndpointThrottles(self._limiter.clock.now, self._limiter.clock.sleep)
         self._in_flight = asyncio.Semaphore(settings.max_in_flight)
+        self._held_since: dict[int, float] = {}  # sends the limiter holds back -> since when
         self._stats = RunStats()
         self._rng = rng or random.Random()
         self._org_id = settings.org_id
@@ -117,6 +118,13 @@ class CalClient(OrganizationEndpoints):
     @property
     def limiter(self) -> RateLimiter:
         return self._limiter
+
+    def limiter_wait(self) -> float:
+        """Seconds the longest-held send has been waiting for the rate limit so far (0: none
+        waits). A hook for progress displays; it changes nothing."""
+        if not self._held_since:
+            return 0.0
+        return max(0.0, self._limiter.clock.now() - min(self._held_since.values()))
 
     # -- identity ------------------------------------------------------------
 
@@ -202,7 +210,7 @@ class CalClient(OrganizationEndpoints):
     ) -> httpx.Response:
         clock = self._limiter.clock
         async with self._in_flight:
-            sent_at = clock.now() if own_throttle else await self._limiter.acquire()
+            sent_at = clock.now() if own_throttle else await self._acquire_send(clock.now())
             request = self._http.build_request(method, path, params=params, json=json)
             self._stats.bytes_out += len(request.content) + len(str(request.url))
             try:
@@ -217,6 +225,15 @@ class CalClient(OrganizationEndpoints):
         self._stats.record(method, template, status)
         logger.debug("%s %s -> %s", method, path, status)
         return response
+
+    async def _acquire_send(self, now: float) -> float:
+        """The limiter's ``acquire``, noting the wait for :meth:`limiter_wait`."""
+        token = id(asyncio.current_task())
+        self._held_since[token] = now
+        try:
+            return await self._limiter.acquire()
+        finally:
+            self._held_since.pop(token, None)
 
     def _follow_rate_headers(
         self, method: str, template: str, response: httpx.Response, sent_at: float

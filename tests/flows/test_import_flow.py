@@ -1,4 +1,4 @@
-"""The import flow against a real sandbox process: land, re-run, refuse bad input, dry run."""
+"""The import pipeline against a real sandbox process: land, re-run, refuse bad input, dry run."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import asyncio
 import polars as pl
 import pytest
 
-from flows.importer.flow import import_file
 from tests.flows.import_oracle import mismatches, raw_user_emails, read_org
+from tests.flows.pipelines import RecordingReporter, import_file
 from transforms.sheets.example import onboarding_frames, write_onboarding_workbook
 
 
 @pytest.fixture
-def org(start_sandbox, monkeypatch, prefect_harness):
+def org(start_sandbox, monkeypatch):
     box = start_sandbox(seed_users=8, seed=11, rate_limit=100000)
     monkeypatch.setenv("CAL_API_URL", box.base_url)
     monkeypatch.setenv("CAL_API_KEY", box.api_key)
@@ -152,23 +152,13 @@ def test_missing_options_are_refused_unless_asked_for_then_created_once(org, tmp
     assert mismatches(state, pl.DataFrame(wanted), None) == []
 
 
-def test_the_flow_publishes_an_artifact_with_outcome_counts(org, tmp_path):
-    from prefect.client.orchestration import get_client
-
+def test_the_pipeline_publishes_an_artifact_with_outcome_counts(org, tmp_path):
     path = tmp_path / "art.csv"
     path.write_text("email\nart1@example.com\nart2@example.com\n")
-    assert run(path)["exit_code"] == 0
+    reporter = RecordingReporter()
+    assert run(path, reporter=reporter)["exit_code"] == 0
 
-    async def latest() -> str:
-        # a raw filter: prefect 3.8's client sends null filters the server rejects
-        body = {"artifacts": {"key": {"any_": ["import-file"]}}, "sort": "CREATED_DESC",
-                "limit": 1}  # fmt: skip
-        async with get_client() as client:
-            response = await client._client.post("/artifacts/filter", json=body)
-        [artifact] = response.json()
-        return artifact["data"]
-
-    markdown = asyncio.run(latest())
+    markdown = reporter.artifacts["import-file"]
     assert "| created | 2 |" in markdown and "| failed | 0 |" in markdown
 
 
