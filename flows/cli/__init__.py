@@ -1,8 +1,8 @@
 """The `calbulk` command line: a thin shell over the pipelines.
 
-Each command lives in its own module, registered in `flows.cli.app`; `common` is the one place where
-library errors become clean messages and exit codes (0 done, 1 finished with failed rows,
-2 bad input or config, 130 interrupted). Command modules import only typer and light
+Each command lives in its own module, registered in `flows.cli.commands`; `common` is the one
+place where library errors become clean messages and exit codes (0 done, 1 finished with
+failed rows, 2 bad input or config, 130 interrupted). Command modules import only typer and light
 constants at the top, so ``calbulk --help`` answers at once; a command imports what it needs
 (calapi, polars, the pipelines; Prefect only with PREFECT_API_URL) when it runs.
 """
@@ -25,7 +25,7 @@ def main() -> None:
     load, ends in a clean exit 130 (SIGTERM behaves like Ctrl-C, so clean-ups run)."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        from flows.cli.app import app
+        from flows.cli.commands import app
 
         app()
     except KeyboardInterrupt:
@@ -35,7 +35,7 @@ def main() -> None:
 
 def __getattr__(name: str) -> Any:
     if name == "app":  # `from flows.cli import app` (tests, other tools) loads the commands
-        from flows.cli.app import app
+        from flows.cli.commands import app
 
         return app
     raise AttributeError(name)
