@@ -155,5 +155,3 @@ def test_export_takes_the_rate_limit_options(env, tmp_path):
                    "--rate-limit", "50", "--rate-window", "1", "--json")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows"]["users"] > 0
-
-
