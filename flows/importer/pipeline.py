@@ -42,6 +42,7 @@ BASE_TABLES = ["users", "memberships", "attributes", "attribute_options", "attri
 INTERRUPTED_EXIT = 130
 FIRST_STEPS = 10
 INTERRUPTED = "interrupted before this row finished; run the same command to resume"
+IN_FLIGHT = "it may have landed: run the same command, it checks and resumes"
 
 
 @dataclass
@@ -201,8 +202,12 @@ def _unfinished_rows(plan: ImportPlan, finished: list[RowResult], journal: Journ
         if (row.sheet, row.row) in seen:
             continue
         did = journal.this_run.get((row.sheet, row.row))
+        error = INTERRUPTED
+        in_flight = [s for _a, s in did.started if s not in did.done] if did else []
+        if in_flight:
+            error = f"interrupted while sending '{in_flight[0]}' ({IN_FLIGHT})"
         rows.append(RowResult(row.sheet, row.row, row.key, row.user_id, "skipped",
-                              done=list(did.done) if did else [], error=INTERRUPTED,
+                              done=list(did.done) if did else [], error=error,
                               notes=list(row.notes)))  # fmt: skip
     return rows
 
