@@ -1,6 +1,6 @@
 """The pipelines as `calbulk` runs them without PREFECT_API_URL: in-process, settings from
 CAL_* (the tests point those at a sandbox), no Prefect server. The Prefect flows that wrap
-the same functions are exercised in tests/flows/test_prefect_flows.py."""
+the same functions are exercised in tests/cli/test_on_prefect.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The export pipeline against a real sandbox process: every table equals what the sandbox holds.
 
 The pipeline runs in-process as the CLI runs it (no Prefect server); that the ``export_org``
-flow runs it under Prefect is proven in tests/flows/test_prefect_flows.py."""
+flow runs it under Prefect is proven in tests/cli/test_on_prefect.py."""
 
 from __future__ import annotations
 
