@@ -207,3 +207,49 @@ def test_updates_to_existing_members_land_and_a_rerun_plans_nothing(org, tmp_pat
     assert mismatches(read_org(org), frame, None) == []
     again = run(path, mode="sync", dry_run=True)
     assert set(pl.read_csv(again["plan"])["action"]) == {"none"}
+
+
+def test_a_sync_run_after_an_add_run_reports_its_own_steps_only(org, tmp_path):
+    team = sorted({t["name"] for t in read_org(org).teams_by_name.values()})[0]
+    path = tmp_path / "pair.csv"
+    path.write_text(f"email,teams\npair1@example.com,{team}\npair2@example.com,\n")
+    added = run(path)
+    assert added["counts"]["created"] == 2
+
+    synced = run(path, mode="sync")  # the same file: nothing left to do
+
+    receipt = pl.read_csv(synced["receipt"], infer_schema=False)
+    assert receipt["outcome"].to_list() == ["unchanged", "unchanged"]
+    assert receipt["done"].is_null().all(), receipt  # the add run's steps are its own history
+    assert {k: v for k, v in synced["counts"].items() if v} == {"unchanged": 2}
+
+    again = run(path, mode="sync")  # a rerun that plans 0 steps says so
+    assert synced["steps"] == again["steps"] == 0
+    assert {k: v for k, v in again["counts"].items() if v} == {"unchanged": 2}
+
+
+def test_a_refused_write_says_why_in_the_apis_words(org, tmp_path):
+    from calapi import CalClient
+    from flows.config import load_settings
+    from flows.importer.apply import run_row
+    from flows.importer.journal import Journal
+    from flows.importer.steps import RunContext
+    from transforms.plan.steps import RowPlan, Step
+
+    # a value the file checks would refuse, sent as the API would receive it from another tool
+    body = {"email": "loc@example.com", "locale": "not a locale"}
+    step = Step("create_user", body, "create user")
+    plan = RowPlan("users", 2, "loc@example.com", None, steps=[step])
+
+    async def apply_one():
+        async with CalClient(load_settings()) as cal:
+            journal = Journal(tmp_path / "j.jsonl", "sha", "add")
+            try:
+                return await run_row(plan, RunContext(cal=cal), journal)
+            finally:
+                journal.close()
+
+    result = asyncio.run(apply_one())
+
+    assert result.outcome == "failed"
+    assert result.error == "create user: locale: locale must be a valid locale (HTTP 400)"
