@@ -263,6 +263,11 @@ def prepare_prefect(verbose: bool) -> None:
             handler.addFilter(_RunFailuresToTheCli())
 
 
+def keep_prefect_quiet() -> None:
+    """Before running a Prefect flow from a command (kept for commands written against it)."""
+    prepare_prefect(verbose=False)
+
+
 def load_config(command: str, org_id: int | None = None, **overrides: Any) -> Settings:
     """``Run(command).load_config(...)`` for commands that need nothing else of a Run."""
     return Run(command).load_config(org_id, **overrides)
@@ -297,6 +302,7 @@ __all__ = [
     "explain",
     "fail",
     "json_option",
+    "keep_prefect_quiet",
     "load_config",
     "on_prefect",
     "org_id_option",
