@@ -23,8 +23,11 @@ $(UV):
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check $(PIP_CERT) \
 		"uv==$(UV_VERSION)"
 
+# Bytecode compiled at install time: without it every command compiles its imports anew when
+# PYTHONDONTWRITEBYTECODE is set (common in containers), seconds on each start-up.
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
+	$(RUN) python -m compileall -q calapi flows transforms sandbox
 	touch $@
 
 demo: setup
