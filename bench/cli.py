@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import socket
 import statistics
@@ -117,6 +118,10 @@ def timed(command: list[str], env: dict, cwd: Path, base_url: str | None) -> tup
     return wall, (first[0] if first else float("nan"))
 
 
+def seconds(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}s"
+
+
 def median_of(repeat: int, run) -> tuple[float, float]:
     runs = [run(i) for i in range(repeat)]
     return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
@@ -176,8 +181,8 @@ def report(work: Path, info: dict, args: argparse.Namespace) -> None:
     print(f"{'command':<38} {'wall':>7} {'1st req':>8}   {'baseline':<31} {'wall':>7} "
           f"{'1st req':>8} {'ratio':>6}")  # fmt: skip
     for name, (wall, first), base_name, (base_wall, base_first) in figures:
-        print(f"{name:<38} {wall:6.2f}s {first:7.2f}s   {base_name:<31} {base_wall:6.2f}s "
-              f"{base_first:7.2f}s {wall / base_wall:5.1f}x")  # fmt: skip
+        print(f"{name:<38} {wall:6.2f}s {seconds(first):>8}   {base_name:<31} {base_wall:6.2f}s "
+              f"{seconds(base_first):>8} {wall / base_wall:5.1f}x")  # fmt: skip
     print(f"~/.prefect after the runs: {'present' if (home / '.prefect').exists() else 'absent'}")
 
 
