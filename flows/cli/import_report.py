@@ -65,6 +65,9 @@ def _show_run(out, outcome: dict, command: str) -> None:
     out.print(f"receipt: {outcome['receipt']}")
     if outcome.get("interrupted"):
         out.print(f"to resume: {command}")
+    elif outcome["counts"].get("failed"):
+        out.print(f"next: fix what the receipt says, then run again ({command}); rows already "
+                  "done are not sent twice")  # fmt: skip
 
 
 def _show_failures(out, receipt: Path) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import openpyxl
 import polars as pl
 
@@ -155,3 +156,24 @@ def test_export_takes_the_rate_limit_options(env, tmp_path):
                    "--rate-limit", "50", "--rate-window", "1", "--json")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows"]["users"] > 0
+
+
+def test_sandbox_serve_json_is_one_object_with_working_settings(tmp_path):
+    from tests.cli.conftest import CALBULK
+    from tests.conftest import free_port
+
+    process = subprocess.Popen([CALBULK, "sandbox", "serve", "--port", str(free_port()),
+                                "--seed-users", "2", "--json"], env=base_env(tmp_path),
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               cwd=tmp_path)  # fmt: skip
+    try:
+        outcome = json.loads(process.stdout.readline())
+        environment = outcome["environment"]
+        assert environment["CAL_API_URL"] == outcome["base_url"]
+        auth = {"Authorization": f"Bearer {environment['CAL_API_KEY']}"}
+        me = httpx.get(f"{outcome['base_url']}/v2/me", headers=auth, timeout=10)
+        assert me.status_code == 200
+    finally:
+        process.terminate()
+        rest, _ = process.communicate(timeout=30)
+    assert rest == ""  # nothing but the one object on stdout
