@@ -29,8 +29,18 @@ def main() -> None:
 
         app()
     except KeyboardInterrupt:
-        sys.stderr.write("calbulk: interrupted\n")
+        _say_interrupted()
         sys.exit(INTERRUPTED)
+    except SystemExit as done:  # typer turns an interrupt while a command starts into exit 130
+        if done.code == INTERRUPTED:
+            _say_interrupted()
+        raise
+
+
+def _say_interrupted() -> None:
+    common = sys.modules.get("flows.cli.common")
+    if not getattr(common, "said_why", False):
+        sys.stderr.write("calbulk: interrupted; nothing was sent\n")
 
 
 def __getattr__(name: str) -> Any:

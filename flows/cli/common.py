@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 DEBUG_VARIABLE = "CALBULK_DEBUG"
 PREFECT_VARIABLE = "PREFECT_API_URL"
 REDACTED = "***"
+said_why = False  # a message was printed for this exit (flows.cli.main does not add one)
 
 
 class ExitCode(IntEnum):
@@ -122,6 +123,8 @@ class Run:
 
     def finish(self, outcome: dict[str, Any], code: int = ExitCode.DONE) -> NoReturn:
         """End the command: the JSON object on stdout (with ``--json``) and the exit code."""
+        global said_why
+        said_why = True  # the summary (or the JSON object) says how it ended
         if self.as_json:
             emit_json({"command": self.command, **outcome, "exit_code": int(code)})
         raise typer.Exit(int(code))
@@ -136,6 +139,8 @@ def fail(
     command: str, message: str, code: ExitCode = ExitCode.BAD_INPUT, *, as_json: bool = False
 ) -> NoReturn:
     """Print ``calbulk COMMAND: message`` on stderr (and the JSON outcome) and exit."""
+    global said_why
+    said_why = True
     typer.echo(f"calbulk {command}: {message}", err=True)
     if as_json:
         emit_json({"command": command, "exit_code": int(code), "error": message})

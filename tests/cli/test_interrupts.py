@@ -83,6 +83,7 @@ def test_interrupted_apply_writes_the_receipt_and_the_same_command_resumes(
     assert process.returncode == 130, out + err
     assert "Traceback" not in err and "calbulk bug" not in err + out
     assert f"to resume: calbulk {' '.join(command)}" in out
+    assert "nothing was sent" not in err  # it was: the receipt says what
     receipt = pl.read_csv(tmp_path / "hires.receipt.csv", infer_schema=False)
     assert receipt.height == ROWS
     created = receipt.filter(pl.col("outcome") == "created")
