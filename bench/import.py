@@ -39,8 +39,8 @@ sys.path.insert(0, str(REPO))
 
 from calapi import CalClient, Settings  # noqa: E402
 from flows.importer.apply import apply_plan  # noqa: E402
-from flows.importer.flow import read_current_state  # noqa: E402
 from flows.importer.journal import Journal  # noqa: E402
+from flows.importer.pipeline import read_current_state  # noqa: E402
 from flows.importer.steps import RunContext  # noqa: E402
 from transforms.plan.build import build_plan  # noqa: E402
 from transforms.sheets.example import demo_state, onboarding_frames  # noqa: E402

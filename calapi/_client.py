@@ -67,6 +67,7 @@ class CalClient(OrganizationEndpoints):
         )
         self._throttles = EndpointThrottles(self._limiter.clock.now, self._limiter.clock.sleep)
         self._in_flight = asyncio.Semaphore(settings.max_in_flight)
+        self._held_since: dict[int, float] = {}  # sends the limiter holds back -> since when
         self._stats = RunStats()
         self._rng = rng or random.Random()
         self._org_id = settings.org_id
@@ -120,6 +121,13 @@ class CalClient(OrganizationEndpoints):
     @property
     def limiter(self) -> RateLimiter:
         return self._limiter
+
+    def limiter_wait(self) -> float:
+        """Seconds the longest-held send has been waiting for the rate limit so far (0: none
+        waits). A hook for progress displays; it changes nothing."""
+        if not self._held_since:
+            return 0.0
+        return max(0.0, self._limiter.clock.now() - min(self._held_since.values()))
 
     # -- identity ------------------------------------------------------------
 
@@ -204,7 +212,7 @@ class CalClient(OrganizationEndpoints):
         self, method: str, template: str, path: str, params: Any, json: Any, *, own_throttle: bool
     ) -> httpx.Response:
         async with self._in_flight:
-            ticket = None if own_throttle else await self._limiter.acquire()
+            ticket = None if own_throttle else await self._acquire_send()
             request = self._http.build_request(method, path, params=params, json=json)
             self._stats.bytes_out += len(request.content) + len(str(request.url))
             try:
@@ -220,6 +228,15 @@ class CalClient(OrganizationEndpoints):
         self._stats.record(method, template, status)
         logger.debug("%s %s -> %s", method, path, status)
         return response
+
+    async def _acquire_send(self) -> Ticket:
+        """The limiter's ``acquire``, noting the wait for :meth:`limiter_wait`."""
+        token = id(asyncio.current_task())
+        self._held_since[token] = self._limiter.clock.now()
+        try:
+            return await self._limiter.acquire()
+        finally:
+            self._held_since.pop(token, None)
 
     def _follow_rate_headers(
         self, method: str, template: str, response: httpx.Response, ticket: Ticket | None

@@ -59,6 +59,19 @@ class CalApiError(Exception):
         self.request_id = request_id
         super().__init__(self._text())
 
+    @property
+    def reason(self) -> str:
+        """Why, in the API's own words: a validation 400's ``details.errors`` as
+        ``property: constraint`` (``locale: locale must be a valid locale``), else the message."""
+        errors = self.details.get("errors") if isinstance(self.details, dict) else None
+        found = [
+            f"{e.get('property')}: {text}"
+            for e in errors or []
+            if isinstance(e, dict) and isinstance(e.get("constraints"), dict)
+            for text in e["constraints"].values()
+        ]
+        return "; ".join(found) or self.message
+
     def _text(self) -> str:
         where = f"{self.method} {self.path}".strip()
         status = f" -> {self.status}" if self.status is not None else ""

@@ -31,12 +31,12 @@ class Reporter:
         """Progress over an export's tables (records per table as pages arrive)."""
         return TableProgress(names, enabled=self.progress_enabled)
 
-    def rows(self, total: int) -> RowProgress:
-        """Progress over an import's rows (rows done, how many failed)."""
+    def rows(self, total: int, steps: int = 0) -> RowProgress:
+        """Progress over an import's rows (rows done, how many failed); ``steps`` planned."""
         return RowProgress(total, enabled=self.progress_enabled)
 
-    def waiting(self, seconds: float) -> None:
-        """The client holds requests back for ``seconds`` to stay under the key's limit."""
+    def watch(self, client: object) -> None:
+        """The pipeline's API client, once open (the CLI shows its rate-limit waits)."""
 
 
 SILENT = Reporter()

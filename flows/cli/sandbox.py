@@ -1,37 +1,41 @@
 """`calbulk sandbox serve`: run the local Cal.com API v2 emulator (same options as
 ``python -m sandbox serve``; both call ``sandbox.serve``).
 
-Once it listens, it also prints the environment lines that point calbulk at it. No
-CAL_RATE_LIMIT: calbulk learns the sandbox's limits (window, named limits) from its
-rate-limit headers, as it does the real API's.
+Once it listens, it also prints the environment lines that point calbulk at it (no
+CAL_RATE_LIMIT: calbulk learns the sandbox's limits, window and named limits, from its
+rate-limit headers, as it does the real API's); with ``--json``, one JSON object instead (everything
+the sandbox itself prints goes to stderr). Files holding its keys (the info file, the
+database) are made owner-only; the temporary folder goes on Ctrl-C and on SIGTERM alike
+(`flows.cli.main` turns SIGTERM into the same clean stop). The sandbox package is imported
+when the command runs, not for ``--help``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
+import os
 import socket
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TextIO
 
 import typer
 
-from flows.cli.common import fail
-from sandbox import (
-    FaultSpecError,
-    KeyLimitSpecError,
-    SandboxOptions,
-    parse_faults,
-    parse_key_limits,
-    serve,
-)
+from flows.cli.common import fail, json_option
 
 app = typer.Typer(
     help="The local Cal.com API v2 emulator (no account needed).", no_args_is_help=True
 )
-DEFAULTS = SandboxOptions()
+# sandbox.SandboxOptions()'s defaults, here so `--help` loads no server (a test compares them)
+DEFAULTS = SimpleNamespace(host="127.0.0.1", port=8787, db=":memory:", seed_users=25, seed=1,
+                           rate_limit=120, rate_window=60.0, faults="", key_limits="")  # fmt: skip
+KEY_FILE_MODE = 0o600
 
 
 @app.command("serve")
@@ -60,8 +64,18 @@ def serve_command(
     info_file: str | None = typer.Option(
         None, help="Write {base_url, org_id, api_keys, oauth_client} JSON here once serving."
     ),
+    as_json: bool = json_option(),
 ) -> None:
     """Serve the sandbox until stopped; prints its keys and the CAL_* lines to paste."""
+    from sandbox import (
+        FaultSpecError,
+        KeyLimitSpecError,
+        SandboxOptions,
+        parse_faults,
+        parse_key_limits,
+        serve,
+    )
+
     try:
         parse_faults(faults)
     except FaultSpecError as exc:
@@ -87,13 +101,16 @@ def serve_command(
             key_limits=key_limits,
             info_file=str(info_path),
         )
+        keys = [info_path] + ([Path(db)] if db != ":memory:" else [])
         announcer = threading.Thread(
             target=_announce_environment,
-            args=(info_path, time.time()),
+            args=(info_path, time.time(), keys, as_json, sys.stdout),
             daemon=True,
         )
         announcer.start()
-        code = serve(options)
+        quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+        with quiet:
+            code = serve(options)
     raise typer.Exit(code)
 
 
@@ -119,8 +136,15 @@ def environment_lines(info: dict) -> list[str]:
     ]
 
 
-def _announce_environment(info_path: Path, started: float) -> None:
-    """Wait for the sandbox's info file (written once it listens), then print the lines."""
+def _announce_environment(
+    info_path: Path,
+    started: float,
+    key_files: list[Path],
+    as_json: bool,
+    stdout: TextIO,
+) -> None:
+    """Wait for the sandbox's info file (written once it listens), make the files holding
+    its keys owner-only, then print the lines (or the JSON object)."""
     while True:
         try:
             if info_path.stat().st_mtime >= started - 1:
@@ -129,4 +153,19 @@ def _announce_environment(info_path: Path, started: float) -> None:
         except (OSError, ValueError):
             pass
         time.sleep(0.1)
-    print("\n".join(environment_lines(info)), flush=True)
+    for path in key_files:
+        with contextlib.suppress(OSError):
+            os.chmod(path, KEY_FILE_MODE)
+    lines = environment_lines(info)
+    if as_json:
+        exports = [line.removeprefix("export ") for line in lines if line.startswith("export ")]
+        outcome = {
+            "command": "sandbox serve",
+            "base_url": info["base_url"],
+            "org_id": info["org_id"],
+            "environment": dict(e.split("=", 1) for e in exports),
+        }
+        stdout.write(json.dumps(outcome) + "\n")
+        stdout.flush()
+        return
+    print("\n".join(lines), flush=True)

@@ -98,6 +98,7 @@ async def export_snapshot(
         settings = dataclasses.replace(settings, org_id=org_id)
     started = datetime.now(UTC)
     async with CalClient(settings) as cal:
+        reporter.watch(cal)
         org = await cal.resolve_org_id()
         with reporter.tables(wanted) as progress:
             tables = await fetch_tables(cal, wanted, progress)

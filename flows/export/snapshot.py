@@ -26,7 +26,6 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.export.workbook import write_workbook
 from transforms.sheets.cells import neutralise_frame
 
 FORMATS = ("parquet", "csv", "xlsx")
@@ -138,6 +137,8 @@ def write_snapshot(
         }
         workbook = None
         if "xlsx" in formats:
+            from flows.export.workbook import write_workbook  # xlsxwriter only when asked for
+
             sheets = write_workbook(temp / WORKBOOK_NAME, tables, import_sheets)
             workbook = {**_file_entry(temp, WORKBOOK_NAME), "sheets": sheets}
         finished = run.finished_at or datetime.now(UTC)

@@ -76,6 +76,14 @@ async def perform(step: Step, user_id: int | None, ctx: RunContext) -> int | Non
     raise StepFailed(f"gave up after {MAX_ATTEMPTS} attempts: {last}")
 
 
+def why(exc: Exception) -> str:
+    """A failure in the API's own words: ``locale: locale must be a valid locale (HTTP 400)``."""
+    if isinstance(exc, CalApiError):
+        status = f" (HTTP {exc.status})" if exc.status else ""
+        return f"{exc.reason}{status}"
+    return str(exc)
+
+
 def _is_duplicate(step: Step, exc: Exception) -> bool:
     """409, or the 400 a duplicate role name gets (api-notes §9.1)."""
     if isinstance(exc, Conflict):
@@ -95,7 +103,7 @@ async def run_row(plan: RowPlan, ctx: RunContext, journal: Journal) -> RowResult
         try:
             made = await perform(step, result.user_id, ctx)
         except (StepFailed, CalApiError, LookupError) as exc:
-            result.outcome, result.error = "failed", f"{step.summary}: {exc}"
+            result.outcome, result.error = "failed", f"{step.summary}: {why(exc)}"
             return result
         if made is not None:
             result.user_id = made
@@ -119,8 +127,9 @@ def merge_history(result: RowResult, plan: RowPlan, history: RowHistory | None) 
         ]
         earlier = history.done + landed_before
         if earlier:
-            result.notes = [*result.notes, f"{len(earlier)} step(s) done by an earlier run"]
-        result.done = earlier + result.done
+            note = f"resumed: {len(earlier)} step(s) done by the interrupted run before"
+            result.notes = [*result.notes, note]
+        result.done = [f"{s} (interrupted run)" for s in earlier] + result.done
         created_before = history.created or any(
             a in CREATING_ACTIONS and s in landed_before for a, s in history.started
         )
@@ -166,7 +175,7 @@ async def _run_prelude(steps: Iterable[Step], ctx: RunContext) -> list[str]:
         try:
             await perform(step, None, ctx)
         except (StepFailed, CalApiError) as exc:
-            return f"{step.summary}: {exc}"
+            return f"{step.summary}: {why(exc)}"
         return None
 
     outcomes = await asyncio.gather(*(one(s) for s in steps))

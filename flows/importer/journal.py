@@ -1,9 +1,16 @@
 """The import journal: what was sent, row by row, so a killed run resumes with no duplicates.
 
 A JSON-lines file next to the receipt. The first line names the input (its sha256) and the
-mode; every step is written as ``start`` before it is sent and ``done`` after. Lines are flushed
-as they are written, so a SIGKILL loses at most the step in flight, and that step is found again
-by reading the org (the plan of the next run no longer contains it if it landed).
+mode; every step is written as ``start`` before it is sent and ``done`` after, and a run that
+ends (not interrupted) writes ``finished``. Lines are flushed as they are written, so a SIGKILL
+loses at most the step in flight, and that step is found again by reading the org (the plan of
+the next run no longer contains it if it landed).
+
+``history`` is what interrupted runs since the last finished one did: that is what a rerun
+resumes. A finished run is history in the other sense: its steps belong to its own receipt,
+never to the next run's (an add run, then a sync run of the same file). ``this_run`` is what
+the current run journaled, so an interrupted run's receipt can say what it did. The file is
+owner-only: it names people.
 
 The journal never holds a credential: only actions, row numbers and what a person reads.
 """
@@ -11,6 +18,7 @@ The journal never holds a credential: only actions, row numbers and what a perso
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,13 +40,16 @@ class Journal:
     def __init__(self, path: Path, file_sha256: str, mode: str) -> None:
         self.path = path
         self.history: dict[tuple[str, int], RowHistory] = {}
+        self.this_run: dict[tuple[str, int], RowHistory] = {}
         header = {"event": "run", "input_sha256": file_sha256, "mode": mode}
         if path.exists() and self._same_input(file_sha256):
             self._load()
         elif path.exists():
             path.replace(path.with_suffix(".previous.jsonl"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("a", encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
         self._write(header)
 
     def _same_input(self, file_sha256: str) -> bool:
@@ -55,32 +66,44 @@ class Journal:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line cut short by a kill
-            if entry.get("event") not in ("start", "done"):
-                continue
-            row = self.history.setdefault((entry["sheet"], entry["row"]), RowHistory())
-            if entry.get("user_id") is not None:
-                row.user_id = entry["user_id"]
-            if entry["event"] == "start":
-                row.started.append((entry["action"], entry["summary"]))
-                continue
-            row.done.append(entry["summary"])
-            row.created = row.created or entry["action"] in (
-                "create_user",
-                "create_ooo",
-                "create_role",
-            )
+            if entry.get("event") == "finished":
+                self.history.clear()  # what came before belongs to that run's receipt
+            elif entry.get("event") in ("start", "done"):
+                _note(self.history, entry)
 
     def _write(self, entry: dict[str, Any]) -> None:
         self._file.write(json.dumps(entry, default=str) + "\n")
         self._file.flush()
 
     def started(self, sheet: str, row: int, action: str, summary: str) -> None:
-        self._write({"event": "start", "sheet": sheet, "row": row, "action": action,
-                     "summary": summary})  # fmt: skip
+        entry = {"event": "start", "sheet": sheet, "row": row, "action": action,
+                 "summary": summary}  # fmt: skip
+        self._write(entry)
+        _note(self.this_run, entry)
 
     def done(self, sheet: str, row: int, action: str, summary: str, user_id: int | None) -> None:
-        self._write({"event": "done", "sheet": sheet, "row": row, "action": action,
-                     "summary": summary, "user_id": user_id})  # fmt: skip
+        entry = {"event": "done", "sheet": sheet, "row": row, "action": action,
+                 "summary": summary, "user_id": user_id}  # fmt: skip
+        self._write(entry)
+        _note(self.this_run, entry)
+
+    def finished(self) -> None:
+        """The run ended (rows failed or not): a rerun starts afresh instead of resuming."""
+        self._write({"event": "finished"})
 
     def close(self) -> None:
         self._file.close()
+
+
+CREATING = ("create_user", "create_ooo", "create_role")
+
+
+def _note(rows: dict[tuple[str, int], RowHistory], entry: dict[str, Any]) -> None:
+    row = rows.setdefault((entry["sheet"], entry["row"]), RowHistory())
+    if entry.get("user_id") is not None:
+        row.user_id = entry["user_id"]
+    if entry["event"] == "start":
+        row.started.append((entry["action"], entry["summary"]))
+        return
+    row.done.append(entry["summary"])
+    row.created = row.created or entry["action"] in CREATING

@@ -51,7 +51,7 @@ def test_every_command_and_option_has_help(path):
     command = find(path)
     assert (command.help or "").strip(), f"calbulk {' '.join(path)} has no help text"
     for parameter in command.params:
-        if isinstance(parameter, click.Option) and parameter.name != "help":
+        if parameter.param_type_name == "option" and parameter.name != "help":
             assert (parameter.help or "").strip(), f"{' '.join(path)} {parameter.opts} lacks help"
     shown = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
@@ -64,3 +64,29 @@ def test_every_command_is_documented_in_the_readme(path):
     assert f"calbulk {' '.join(path)}" in section, (
         f"`calbulk {' '.join(path)}` is not in README.md's Commands section"
     )
+
+
+def test_the_choices_help_names_are_those_the_code_accepts():
+    """The CLI keeps copies so --help loads no polars or pandera; they must not drift."""
+    from dataclasses import asdict
+
+    from flows.cli import choices, importer, sandbox
+    from flows.export import pipeline, snapshot
+    from sandbox import SandboxOptions
+    from transforms.plan.build import MODES
+    from transforms.sheets.columns import KINDS
+    from transforms.snapshot.schemas import TABLE_NAMES
+
+    assert choices.TABLE_NAMES == TABLE_NAMES
+    assert (choices.FORMATS, choices.DEFAULT_FORMATS) == (snapshot.FORMATS,
+                                                          snapshot.DEFAULT_FORMATS)  # fmt: skip
+    assert choices.DEFAULT_OUT == pipeline.DEFAULT_OUT
+    assert choices.MODES == MODES and importer.KINDS == KINDS
+    defaults = {k: v for k, v in asdict(SandboxOptions()).items() if k != "info_file"}
+    assert vars(sandbox.DEFAULTS) == defaults
+
+
+@pytest.mark.parametrize("path", [p for p in COMMANDS if find(p).params], ids=" ".join)
+def test_every_command_answers_in_json(path):
+    options = {o for p in find(path).params if p.param_type_name == "option" for o in p.opts}
+    assert "--json" in options, f"calbulk {' '.join(path)} has no --json"

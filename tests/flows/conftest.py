@@ -1,4 +1,7 @@
-"""Flow tests run against a real Prefect ephemeral server, started once per session."""
+"""The pipelines are tested in-process (tests/flows/pipelines.py), with no Prefect server; the
+one test of the flows under Prefect uses a real `prefect server start` (tests/cli/
+test_on_prefect.py). ``prefect_harness`` stays for a test that needs Prefect's ephemeral
+server: it costs a server start per session, so use it only where a flow run is the point."""
 
 from __future__ import annotations
 

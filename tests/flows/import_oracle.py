@@ -8,7 +8,7 @@ from collections import Counter
 import polars as pl
 
 from calapi import CalClient, Settings
-from flows.importer.flow import read_current_state
+from flows.importer.pipeline import read_current_state
 from transforms.org_state import OrgState
 from transforms.validate.rules import canonical_number, split_list
 

@@ -1,7 +1,7 @@
 """The export pipeline against a real sandbox process: every table equals what the sandbox holds.
 
 The pipeline runs in-process as the CLI runs it (no Prefect server); that the ``export_org``
-flow runs it under Prefect is proven in tests/flows/test_prefect_flows.py."""
+flow runs it under Prefect is proven in tests/cli/test_on_prefect.py."""
 
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from flows.config import load_settings
-from flows.export.pipeline import export_snapshot
 from flows.export.snapshot import read_manifest
-from flows.reporter import SILENT, Reporter
 from tests.flows.export_oracle import SandboxReader, expected_tables, snapshot_rows
+from tests.flows.pipelines import RecordingReporter, export_org, import_file
 from transforms.snapshot.checks import SnapshotInvalid
 from transforms.snapshot.schemas import TABLE_NAMES
 
@@ -37,24 +35,6 @@ def use_sandbox(monkeypatch):
         monkeypatch.setenv("CAL_RATE_LIMIT", "100000")
 
     return _use
-
-
-class RecordingReporter(Reporter):
-    """Keeps what the pipeline publishes, as the Prefect reporter would on a server."""
-
-    def __init__(self) -> None:
-        self.artifacts: dict[str, str] = {}
-
-    async def artifact(self, key: str, markdown: str) -> None:
-        self.artifacts[key] = markdown
-
-
-async def export_org(
-    out: str, format: str | None = None, only: str | None = None, reporter: Reporter = SILENT
-) -> str:
-    """The export as `calbulk export` runs it without PREFECT_API_URL: settings from CAL_*."""
-    result = await export_snapshot(load_settings(), None, out, format, only, reporter=reporter)
-    return str(result.folder)
 
 
 def sandbox_requests(box) -> int:
@@ -185,8 +165,6 @@ async def test_api_failure_mid_export_leaves_no_folder(start_sandbox, use_sandbo
 async def test_exported_workbook_imports_back_as_a_whole_changing_nothing(
     start_sandbox, use_sandbox, tmp_path
 ):
-    from flows.importer.flow import import_file
-
     box = start_sandbox(seed_users=40, seed=6, rate_limit=100000)
     use_sandbox(box)
     before = Path(await export_org(out=str(tmp_path / "before"), format="xlsx,parquet"))
@@ -233,8 +211,6 @@ def _restorable(folder: Path) -> dict[str, set[tuple]]:
 async def test_workbook_recreates_deleted_team_role_ooo_entry_and_permission(
     start_sandbox, use_sandbox, tmp_path
 ):
-    from flows.importer.flow import import_file
-
     box = start_sandbox(seed_users=40, seed=6, rate_limit=100000)
     use_sandbox(box)
     before = Path(await export_org(out=str(tmp_path / "before"), format="xlsx,parquet"))

@@ -19,8 +19,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.importer.flow import import_file
 from tests.flows.import_oracle import mismatches, raw_user_emails, read_org
+from tests.flows.pipelines import import_file
 from transforms.sheets.example import onboarding_frames, write_onboarding_workbook
 
 CALBULK = str(Path(sys.executable).parent / "calbulk")
@@ -65,8 +65,7 @@ def _values(by_key: dict[str, tuple[str, str]]) -> Counter:
     return Counter(value.casefold() for value in dict(by_key.values()).values())
 
 
-def test_500_row_onboarding_workbook_lands_exactly(start_sandbox, monkeypatch, tmp_path,
-                                                   prefect_harness):  # fmt: skip
+def test_500_row_onboarding_workbook_lands_exactly(start_sandbox, monkeypatch, tmp_path):
     box = start_sandbox(seed_users=20, seed=5, rate_limit=100000)
     use_sandbox(box, monkeypatch)
     frames = onboarding_frames(read_org(box), 500, seed=2)
@@ -113,7 +112,7 @@ def test_killed_import_resumes_with_no_duplicates(start_sandbox, tmp_path):
     assert box.api_key not in journal.read_text() + (tmp_path / "hires.receipt.csv").read_text()
 
 
-def test_faults_lose_no_row(start_sandbox, monkeypatch, tmp_path, prefect_harness):
+def test_faults_lose_no_row(start_sandbox, monkeypatch, tmp_path):
     faults = "500=0.05,502=0.03,503=0.02,reset=0.05,ambiguous=0.02,seed=9"
     box = start_sandbox(seed_users=10, seed=8, rate_limit=100000, faults=faults)
     use_sandbox(box, monkeypatch)

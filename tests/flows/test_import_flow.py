@@ -1,4 +1,4 @@
-"""The import flow against a real sandbox process: land, re-run, refuse bad input, dry run."""
+"""The import pipeline against a real sandbox process: land, re-run, refuse bad input, dry run."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import asyncio
 import polars as pl
 import pytest
 
-from flows.importer.flow import import_file
 from tests.flows.import_oracle import mismatches, raw_user_emails, read_org
+from tests.flows.pipelines import RecordingReporter, import_file
 from transforms.sheets.example import onboarding_frames, write_onboarding_workbook
 
 
 @pytest.fixture
-def org(start_sandbox, monkeypatch, prefect_harness):
+def org(start_sandbox, monkeypatch):
     box = start_sandbox(seed_users=8, seed=11, rate_limit=100000)
     monkeypatch.setenv("CAL_API_URL", box.base_url)
     monkeypatch.setenv("CAL_API_KEY", box.api_key)
@@ -152,23 +152,13 @@ def test_missing_options_are_refused_unless_asked_for_then_created_once(org, tmp
     assert mismatches(state, pl.DataFrame(wanted), None) == []
 
 
-def test_the_flow_publishes_an_artifact_with_outcome_counts(org, tmp_path):
-    from prefect.client.orchestration import get_client
-
+def test_the_pipeline_publishes_an_artifact_with_outcome_counts(org, tmp_path):
     path = tmp_path / "art.csv"
     path.write_text("email\nart1@example.com\nart2@example.com\n")
-    assert run(path)["exit_code"] == 0
+    reporter = RecordingReporter()
+    assert run(path, reporter=reporter)["exit_code"] == 0
 
-    async def latest() -> str:
-        # a raw filter: prefect 3.8's client sends null filters the server rejects
-        body = {"artifacts": {"key": {"any_": ["import-file"]}}, "sort": "CREATED_DESC",
-                "limit": 1}  # fmt: skip
-        async with get_client() as client:
-            response = await client._client.post("/artifacts/filter", json=body)
-        [artifact] = response.json()
-        return artifact["data"]
-
-    markdown = asyncio.run(latest())
+    markdown = reporter.artifacts["import-file"]
     assert "| created | 2 |" in markdown and "| failed | 0 |" in markdown
 
 
@@ -217,3 +207,49 @@ def test_updates_to_existing_members_land_and_a_rerun_plans_nothing(org, tmp_pat
     assert mismatches(read_org(org), frame, None) == []
     again = run(path, mode="sync", dry_run=True)
     assert set(pl.read_csv(again["plan"])["action"]) == {"none"}
+
+
+def test_a_sync_run_after_an_add_run_reports_its_own_steps_only(org, tmp_path):
+    team = sorted({t["name"] for t in read_org(org).teams_by_name.values()})[0]
+    path = tmp_path / "pair.csv"
+    path.write_text(f"email,teams\npair1@example.com,{team}\npair2@example.com,\n")
+    added = run(path)
+    assert added["counts"]["created"] == 2
+
+    synced = run(path, mode="sync")  # the same file: nothing left to do
+
+    receipt = pl.read_csv(synced["receipt"], infer_schema=False)
+    assert receipt["outcome"].to_list() == ["unchanged", "unchanged"]
+    assert receipt["done"].is_null().all(), receipt  # the add run's steps are its own history
+    assert {k: v for k, v in synced["counts"].items() if v} == {"unchanged": 2}
+
+    again = run(path, mode="sync")  # a rerun that plans 0 steps says so
+    assert synced["steps"] == again["steps"] == 0
+    assert {k: v for k, v in again["counts"].items() if v} == {"unchanged": 2}
+
+
+def test_a_refused_write_says_why_in_the_apis_words(org, tmp_path):
+    from calapi import CalClient
+    from flows.config import load_settings
+    from flows.importer.apply import run_row
+    from flows.importer.journal import Journal
+    from flows.importer.steps import RunContext
+    from transforms.plan.steps import RowPlan, Step
+
+    # a value the file checks would refuse, sent as the API would receive it from another tool
+    body = {"email": "loc@example.com", "locale": "not a locale"}
+    step = Step("create_user", body, "create user")
+    plan = RowPlan("users", 2, "loc@example.com", None, steps=[step])
+
+    async def apply_one():
+        async with CalClient(load_settings()) as cal:
+            journal = Journal(tmp_path / "j.jsonl", "sha", "add")
+            try:
+                return await run_row(plan, RunContext(cal=cal), journal)
+            finally:
+                journal.close()
+
+    result = asyncio.run(apply_one())
+
+    assert result.outcome == "failed"
+    assert result.error == "create user: locale: locale must be a valid locale (HTTP 400)"

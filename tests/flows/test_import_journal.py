@@ -55,8 +55,9 @@ def test_rerun_counts_a_step_in_flight_at_the_kill_as_done_when_no_longer_planne
     merged = merge_history(result, plan, history)
 
     assert merged.outcome == "created"
-    assert merged.done == [CREATE.summary, JOIN.summary, ASSIGN.summary]
-    assert "done by an earlier run" in merged.notes[-1]
+    resumed = [f"{CREATE.summary} (interrupted run)", f"{JOIN.summary} (interrupted run)"]
+    assert merged.done == [*resumed, ASSIGN.summary]
+    assert merged.notes[-1] == "resumed: 2 step(s) done by the interrupted run before"
 
 
 def test_rerun_of_a_finished_file_reports_unchanged_rows_as_unchanged():
@@ -72,4 +73,27 @@ def test_a_failed_row_stays_failed_with_earlier_steps_listed():
     plan = RowPlan("users", 2, "a@example.com", 41, steps=[JOIN])
     result = RowResult("users", 2, "a@example.com", 41, "failed", error="join: boom")
     merged = merge_history(result, plan, history)
-    assert merged.outcome == "failed" and merged.done == [CREATE.summary]
+    assert merged.outcome == "failed"
+    assert merged.done == [f"{CREATE.summary} (interrupted run)"]
+
+
+def test_a_finished_run_is_history_not_something_to_resume(tmp_path):
+    path = tmp_path / "r.journal.jsonl"
+    add = Journal(path, "sha", "add")
+    add.started("users", 2, "create_user", CREATE.summary)
+    add.done("users", 2, "create_user", CREATE.summary, 41)
+    add.finished()
+    add.close()
+
+    sync = Journal(path, "sha", "sync")  # the same file, run again in sync mode
+
+    assert sync.history == {}
+    sync.started("users", 3, "create_user", CREATE.summary)  # this run's own steps are kept
+    assert list(sync.this_run) == [("users", 3)]
+    sync.close()
+
+
+def test_journal_and_its_history_are_owner_only(tmp_path):
+    path = tmp_path / "r.journal.jsonl"
+    Journal(path, "sha", "add").close()
+    assert path.stat().st_mode & 0o777 == 0o600

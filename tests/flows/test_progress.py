@@ -47,3 +47,44 @@ def test_row_bar_off_a_terminal_still_counts_failures(capsys):
         bar.row_done(SimpleNamespace(outcome="failed"))
     assert (bar.enabled, bar.failed) == (False, 1)
     assert capsys.readouterr().err == ""
+
+
+def test_cli_status_says_how_long_the_rest_takes_at_the_keys_limit():
+    from calapi import Settings
+    from flows.cli.output import CliReporter
+
+    settings = Settings(api_key="cal_x", rate_limit=120, rate_window=60.0)
+    reporter = CliReporter(settings)
+    with reporter.rows(total=10, steps=165_000) as bar:
+        assert reporter.status() == "about 22 h 55 min left at the key's limit"
+        for _ in range(5):
+            bar.row_done(SimpleNamespace(outcome="created"))
+        assert reporter.status() == "about 11 h 27 min left at the key's limit"
+
+
+async def test_cli_status_shows_the_wait_for_the_rate_limit(start_sandbox, tmp_path):
+    import asyncio
+
+    from flows.cli.output import CliReporter
+    from flows.config import load_settings
+    from flows.export.pipeline import export_snapshot
+
+    box = start_sandbox(seed_users=5, seed=1, rate_limit=100000)
+    environ = {"CAL_API_URL": box.base_url, "CAL_API_KEY": box.api_key,
+               "CAL_ORG_ID": str(box.org_id)}  # fmt: skip
+    settings = load_settings(environ=environ, rate_limit=3, rate_window=4.0)
+    reporter = CliReporter(settings)
+    seen: list[str] = []
+
+    async def watch() -> None:
+        while True:
+            seen.append(reporter.status())
+            await asyncio.sleep(0.2)
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        await export_snapshot(settings, out=tmp_path, only="users,teams,webhooks,ooo_entries",
+                              reporter=reporter)  # fmt: skip
+    finally:
+        watcher.cancel()
+    assert any(s.startswith("waiting for the rate limit (") for s in seen), seen
