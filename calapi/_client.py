@@ -261,7 +261,7 @@ class CalClient(OrganizationEndpoints):
         code, message, details = _error_fields(response)
         if cls is AmbiguousWrite:
             message = f"{message} (the write may have been applied: read the state back)"
-        cls = cls or error_class_for_status(response.status_code)
+        cls = cls or error_class_for_status(response.status_code, message)
         return cls(
             redact(message, self._secrets),
             method=method,

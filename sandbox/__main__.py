@@ -19,6 +19,7 @@ HELP = {
     "rate_window": "window and block duration in seconds",
     "faults": "fault spec, see sandbox/README.md",
     "info_file": "write {base_url, org_id, api_keys, oauth_client} JSON here once up",
+    "no_admin_api": "the org has no Admin API access: every org route answers 403",
 }
 
 
@@ -30,6 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = SandboxOptions()
     for option in fields(SandboxOptions):
         default = getattr(defaults, option.name)
+        if isinstance(default, bool):
+            run.add_argument(
+                "--" + option.name.replace("_", "-"),
+                action="store_true",
+                default=default,
+                help=HELP[option.name],
+            )
+            continue
         run.add_argument(
             "--" + option.name.replace("_", "-"),
             type=str if default is None else type(default),

@@ -121,7 +121,16 @@ class Request:
         user_id = self.user_id
         org_id = self._is_org()
         _auth.require_org_role(self.conn, user_id, org_id, minimum)
+        self._admin_api_enabled(org_id)
         return org_id
+
+    def _admin_api_enabled(self, org_id: int) -> None:
+        """IsAdminAPIEnabledGuard: last of the controller guards (after roles, PlatformPlan)."""
+        if not self.runtime.admin_api:
+            raise forbidden(
+                f"IsAdminAPIEnabledGuard - Organization with id={org_id} does not have Admin API"
+                " access. Please contact https://cal.com/sales to upgrade."
+            )
 
     def _is_org(self) -> int:
         """IsOrgGuard: the path's org id must be this sandbox's org (else 403)."""
@@ -150,6 +159,7 @@ class Request:
             _auth.require_team_admin(self.conn, user_id, org_id, team_id)
         else:
             _auth.require_org_role(self.conn, user_id, org_id, "ADMIN")
+        self._admin_api_enabled(org_id)
         return org_id, team_id
 
     def page(self, maximum: int | None = 250, *, bounded: bool = True) -> Page:

@@ -48,6 +48,7 @@ class Runtime:
     limiter: FixedWindowLimiter
     faults: FaultInjector
     base_url: str = ""
+    admin_api: bool = True  # False: every org route answers IsAdminAPIEnabledGuard's 403
     stats: Stats = field(default_factory=Stats)
 
     def _endpoint_limit(self) -> dict[str, float]:
@@ -72,4 +73,5 @@ class Runtime:
                 "endpoints": {ORG_TEAMS_DELETE.name: self._endpoint_limit()},
             },
             "faults": self.faults.spec.text,
+            "admin_api": self.admin_api,
         }

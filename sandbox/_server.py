@@ -50,6 +50,7 @@ class SandboxOptions:
     rate_window: float = 60.0
     faults: str = ""
     info_file: str | None = None
+    no_admin_api: bool = False  # True: the seeded org has no Admin API (IsAdminAPIEnabledGuard)
 
 
 def all_routes() -> list[RouteSpec]:
@@ -81,6 +82,7 @@ def build_runtime(options: SandboxOptions) -> Runtime:
         oauth=OAuthClient(oauth["client_id"], oauth["secret_key"]),
         limiter=FixedWindowLimiter(options.rate_limit, options.rate_window),
         faults=FaultInjector(parse_faults(options.faults)),
+        admin_api=not options.no_admin_api,
     )
 
 

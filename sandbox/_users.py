@@ -21,11 +21,15 @@ from sandbox._validation import EMAIL_RE, Field, validate
 TIME_ZONES = frozenset(available_timezones())
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ROLES = ("MEMBER", "ADMIN", "OWNER")
-LOCALE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$")
+# LocaleValidator (apps/api/v2/src/modules/users/validators/localeValidator.ts): exactly these.
+LOCALES = (
+    "en", "fr", "it", "ru", "es", "de", "pt", "ro", "nl", "pt-BR", "ko", "ja", "pl", "ar", "iw",
+    "zh-CN", "zh-TW", "cs", "sr", "sv", "vi", "bn",
+)  # fmt: skip
 
 
 def _time_zone(prop: str, value: Any) -> dict[str, str]:
-    return {} if value in TIME_ZONES else {"timeZoneValidator": "Please include a valid time zone"}
+    return {} if value in TIME_ZONES else {"timezoneValidator": "Please include a valid time zone"}
 
 
 def _metadata(prop: str, value: Any) -> dict[str, str]:
@@ -41,7 +45,7 @@ def _metadata(prop: str, value: Any) -> dict[str, str]:
 
 
 def _locale(prop: str, value: Any) -> dict[str, str]:
-    return {} if LOCALE_RE.match(value) else {"localeValidator": f"{prop} must be a valid locale"}
+    return {} if value in LOCALES else {"localeValidator": "Please include a valid locale"}
 
 
 def _avatar(prop: str, value: Any) -> dict[str, str]:

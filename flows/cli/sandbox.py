@@ -50,6 +50,12 @@ def serve_command(
     info_file: str | None = typer.Option(
         None, help="Write {base_url, org_id, api_keys, oauth_client} JSON here once serving."
     ),
+    no_admin_api: bool = typer.Option(
+        False,
+        "--no-admin-api",
+        help="The org has no Admin API access: every org endpoint answers 403 "
+        "(IsAdminAPIEnabledGuard), as on a Cal.com plan without it.",
+    ),
 ) -> None:
     """Serve the sandbox until stopped; prints its keys and the CAL_* lines to paste."""
     try:
@@ -71,6 +77,7 @@ def serve_command(
             rate_window=rate_window,
             faults=faults,
             info_file=str(info_path),
+            no_admin_api=no_admin_api,
         )
         announcer = threading.Thread(
             target=_announce_environment,
