@@ -120,7 +120,7 @@ def user_options(req: Request) -> Reply:
 def _assigned(req: Request, attribute: sqlite3.Row | None) -> Reply:
     page = req.page(bounded=False)
     option_ids = req.q_list("assignedOptionIds")
-    team_ids = req.q_list("teamIds")
+    team_ids = req.id_list("teamIds") or []
     if attribute is None:
         return ok([])
     sql = (
@@ -137,7 +137,7 @@ def _assigned(req: Request, attribute: sqlite3.Row | None) -> Reply:
             " AND m.user_id IN (SELECT user_id FROM memberships WHERE team_id IN"
             f" ({','.join('?' * len(team_ids))}))"
         )
-        args += [int(t) for t in team_ids if t.isdigit()]
+        args += team_ids
     options: dict[str, dict[str, Any]] = {}
     for row in req.conn.execute(sql + " ORDER BY o.seq, a.seq", args):
         entry = options.setdefault(

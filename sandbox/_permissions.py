@@ -68,7 +68,7 @@ def first_invalid(permissions: list[object], *, team: bool) -> object | None:
     """The first permission that the scope's registry does not know, or None."""
     allowed = TEAM_PERMISSIONS if team else ORG_PERMISSIONS
     for permission in permissions:
-        if permission not in allowed:
+        if not isinstance(permission, str) or permission not in allowed:
             return permission
     return None
 

@@ -237,12 +237,6 @@ def _email_list(prop: str, value: Any) -> dict[str, str]:
     return {"isEmail": f"each value in {prop} must be an email"}
 
 
-def _id_list(prop: str, value: Any) -> dict[str, str]:
-    if value and all(v.isdigit() for v in value):
-        return {}
-    return {"isInt": f"each value in {prop} must be an integer number"}
-
-
 def list_users(req: Request) -> Reply:
     org_id = req.org("ADMIN")
     page = req.page(maximum=1000)
@@ -251,7 +245,7 @@ def list_users(req: Request) -> Reply:
             k: v
             for k, v in {
                 "emails": req.query.get("emails"),
-                "teamIds": req.q_list("teamIds") or None,
+                "teamIds": req.id_list("teamIds"),
                 "assignedOptionIds": req.q_list("assignedOptionIds") or None,
                 "attributeQueryOperator": req.q("attributeQueryOperator"),
             }.items()
@@ -259,7 +253,7 @@ def list_users(req: Request) -> Reply:
         },
         (
             Field("emails", "array", check=_email_list),
-            Field("teamIds", "array", check=_id_list),
+            Field("teamIds", "array"),
             Field("assignedOptionIds", "array", not_empty=True),
             Field("attributeQueryOperator", "enum", choices=("AND", "OR", "NONE")),
         ),
@@ -270,7 +264,7 @@ def list_users(req: Request) -> Reply:
         sql += f" AND email IN ({','.join('?' * len(filters['emails']))})"
         args += [e.lower() for e in filters["emails"]]
     if "teamIds" in filters:
-        ids = [int(t) for t in filters["teamIds"]]
+        ids = filters["teamIds"]
         sql += (
             " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id"
             f" AND m.team_id IN ({','.join('?' * len(ids))}))"
