@@ -2,15 +2,23 @@
 organization operation of the official spec that the sandbox emulates.
 
 The run is bounded by ``--max-time`` (about a minute and a half; the whole test stays near
-two minutes on 2 cores). It passes when: no response is a 5xx, the process is still alive,
-and afterwards every list endpoint still answers 200 for every page (so nothing the fuzzer
-stored breaks a later read). The spec is ``../shared/calcom/openapi.json`` unless
-``CALBULK_OPENAPI`` says otherwise (``tests.conftest.spec_path``).
+two minutes on 2 cores). It passes when: no response is a 5xx (the sandbox's own count and
+schemathesis' ``not_a_server_error`` check), the process is still alive, and afterwards every
+list endpoint still answers 200 for every page (so nothing the fuzzer stored breaks a later
+read). The spec is ``../shared/calcom/openapi.json`` unless ``CALBULK_OPENAPI`` says otherwise
+(``tests.conftest.spec_path``).
+
+One repair is made to a copy of the spec before the run: 49 organization operations use
+``{orgId}`` (and some ``{userId}``/``{teamId}``) in their path without declaring it as a path
+parameter, which schemathesis rightly reports as an invalid schema and skips. The missing
+declarations are added (integers, as the API's ``ParseIntPipe`` wants them) so those
+operations are fuzzed too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -32,13 +40,43 @@ def _emulated_paths_regex() -> str:
     return "^(" + "|".join(re.escape(p) for p in paths) + ")$"
 
 
-def _failures(report: Path) -> list[str]:
-    """Server errors recorded in the ndjson event stream (for the assertion message)."""
-    found = []
+def _declare_path_parameters(spec: dict) -> int:
+    """Add the path parameters the spec uses but does not declare; returns how many."""
+    added = 0
+    for template, operations in spec["paths"].items():
+        names = re.findall(r"\{(\w+)\}", template)
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            params = operation.setdefault("parameters", [])
+            declared = {p.get("name") for p in params if p.get("in") == "path"}
+            for name in names:
+                if name not in declared:
+                    kind = "integer" if name in ("orgId", "userId", "teamId", "oooId") else "string"
+                    params.append(
+                        {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+                    )
+                    added += 1
+    return added
+
+
+def _events(report: Path, kind: str) -> list[dict]:
+    out = []
     for line in report.read_text(encoding="utf-8").splitlines():
-        if '"not_a_server_error"' in line and '"failure"' in line.lower():
-            found.append(line[:600])
-    return found
+        if line.startswith('{"' + kind + '"'):
+            out.append(json.loads(line)[kind])
+    return out
+
+
+def _failed_checks(report: Path) -> list[str]:
+    """Check failures (not errors) recorded in the ndjson event stream."""
+    failed = []
+    for event in _events(report, "ScenarioFinished"):
+        if event.get("status") != "failure":
+            continue
+        recorder = event.get("recorder") or {}
+        failed.append(f"{recorder.get('label')}: {json.dumps(recorder.get('checks'))[:800]}")
+    return failed
 
 
 def _list_pages(client: httpx.Client, path: str, take: int = 250) -> list[dict]:
@@ -54,6 +92,70 @@ def _list_pages(client: httpx.Client, path: str, take: int = 250) -> list[dict]:
     raise AssertionError(f"GET {path} never ended")
 
 
+HOOKS = """
+import os
+
+import schemathesis
+
+USERS = {int(x) for x in os.environ["FUZZ_PROTECTED_USERS"].split(",")}
+MEMBERSHIPS = {int(x) for x in os.environ["FUZZ_PROTECTED_MEMBERSHIPS"].split(",")}
+
+
+def _number(value):
+    try:
+        return int(float(str(value)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+@schemathesis.hook
+def filter_path_parameters(ctx, path_parameters):
+    params = path_parameters or {}
+    return (
+        _number(params.get("userId")) not in USERS
+        and _number(params.get("membershipId")) not in MEMBERSHIPS
+    )
+
+
+@schemathesis.hook
+def filter_body(ctx, body):
+    return not (isinstance(body, dict) and _number(body.get("userId")) in USERS)
+"""
+
+
+def _key_holders(box) -> tuple[set[int], set[int]]:
+    """The key holders' user ids and org membership ids: the fuzzer must not delete, demote
+    (``POST /memberships`` is an upsert) or remove them, or nobody is left to read back."""
+    users, memberships = set(), set()
+    for key in box.api_keys.values():
+        me = httpx.get(f"{box.base_url}/v2/me", headers={"Authorization": f"Bearer {key}"})
+        users.add(me.json()["data"]["id"])
+    org = f"{box.base_url}/v2/organizations/{box.org_id}"
+    headers = {"Authorization": f"Bearer {box.api_key}"}
+    for skip in range(0, 10_000, 250):
+        page = httpx.get(f"{org}/memberships", params={"skip": skip}, headers=headers).json()
+        memberships |= {m["id"] for m in page["data"] if m["userId"] in users}
+        if len(page["data"]) < 250:
+            return users, memberships
+    raise AssertionError("memberships never ended")
+
+
+def _sacrificial_user(box) -> tuple[int, int]:
+    """A user (and org membership) the fuzzer may change or delete at will: every ``userId``
+    and org ``membershipId`` it sends is this one, so it cannot delete or demote the key
+    holders (which the real API would let it do, leaving nobody to read the lists back)."""
+    org = f"{box.base_url}/v2/organizations/{box.org_id}"
+    headers = {"Authorization": f"Bearer {box.api_key}"}
+    user = httpx.post(f"{org}/users", json={"email": "fuzz-target@example.com"}, headers=headers)
+    user_id = user.json()["data"]["id"]
+    for skip in range(0, 10_000, 250):
+        page = httpx.get(f"{org}/memberships", params={"skip": skip}, headers=headers).json()
+        for item in page["data"]:
+            if item["userId"] == user_id:
+                return user_id, item["id"]
+    raise AssertionError("the sacrificial user has no membership")
+
+
 @pytest.mark.slow
 def test_fuzzing_never_gets_a_server_error_and_leaves_every_list_readable(
     start_sandbox, tmp_path: Path
@@ -61,10 +163,25 @@ def test_fuzzing_never_gets_a_server_error_and_leaves_every_list_readable(
     spec = spec_path()
     if not spec.is_file():
         pytest.skip(f"Cal.com OpenAPI document not found at {spec} (set CALBULK_OPENAPI)")
+    document = json.loads(spec.read_text(encoding="utf-8"))
+    assert _declare_path_parameters(document) > 0, "the spec's undeclared path params were fixed"
+    repaired = tmp_path / "openapi.json"
+    repaired.write_text(json.dumps(document), encoding="utf-8")
     box = start_sandbox(seed_users=8, seed=5, rate_limit=10_000_000)
+    victim, membership = _sacrificial_user(box)
+    users, memberships = _key_holders(box)
+    (tmp_path / "fuzz_hooks.py").write_text(HOOKS, encoding="utf-8")
+    environment = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "fuzz_hooks",
+        "PYTHONPATH": str(tmp_path),
+        "FUZZ_PROTECTED_USERS": ",".join(map(str, users)),
+        "FUZZ_PROTECTED_MEMBERSHIPS": ",".join(map(str, memberships)),
+    }
     config = tmp_path / "schemathesis.toml"
     config.write_text(
-        f'[parameters]\n"path.orgId" = {box.org_id}\n[generation]\nmax-examples = 60\n',
+        f'[parameters]\n"path.orgId" = {box.org_id}\n"path.userId" = {victim}\n'
+        f'"path.membershipId" = {membership}\n[generation]\nmax-examples = 60\n',
         encoding="utf-8",
     )
     report = tmp_path / "events.ndjson"
@@ -73,7 +190,7 @@ def test_fuzzing_never_gets_a_server_error_and_leaves_every_list_readable(
         "--config-file",
         str(config),
         "run",
-        str(spec),
+        str(repaired),
         "--url",
         box.base_url,
         "--header",
@@ -106,16 +223,20 @@ def test_fuzzing_never_gets_a_server_error_and_leaves_every_list_readable(
         text=True,
         timeout=MAX_TIME_SECONDS + 90,
         cwd=tmp_path,
+        env=environment,
     )
     stats = httpx.get(f"{box.base_url}/_sandbox/stats", timeout=10).json()
     assert box.process.poll() is None, "the sandbox process died:\n" + box.log_path.read_text()
     server_errors = {s: n for s, n in stats["by_status"].items() if s.startswith("5")}
     assert stats["requests"] > 500, f"schemathesis barely ran:\n{run.stdout[-3000:]}"
     assert not server_errors, (
-        f"5xx answers {server_errors}:\n{_failures(report)[:5]}\n{run.stdout[-4000:]}"
+        f"5xx answers {server_errors}:\n{_failed_checks(report)[:5]}\n{run.stdout[-4000:]}"
         f"\n{box.log_path.read_text()[-4000:]}"
     )
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "Test cases:" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]  # no crash
+    assert _failed_checks(report) == []
+    invalid = [e for e in _events(report, "NonFatalError") if e["value"]["type"] == "InvalidSchema"]
+    assert invalid == [], invalid[:3]
 
     org = f"/v2/organizations/{box.org_id}"
     with httpx.Client(
