@@ -12,6 +12,9 @@ from tests.cli.test_failures import assert_clean_failure
 
 GUARD = "IsAdminAPIEnabledGuard - Organization with id={org} does not have Admin API access."
 
+# Prefect's in-process server gets 20 s to start; on 2 shared cores under load that is short.
+SLOW_MACHINE = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+
 
 @pytest.fixture
 def gated(start_sandbox):
@@ -20,8 +23,14 @@ def gated(start_sandbox):
 
 @pytest.fixture
 def gated_env(gated, tmp_path) -> dict[str, str]:
-    return {**base_env(tmp_path), "CAL_API_URL": gated.base_url, "CAL_API_KEY": gated.api_key,
-            "CAL_ORG_ID": str(gated.org_id), "CAL_RATE_LIMIT": "100000"}  # fmt: skip
+    return {
+        **base_env(tmp_path),
+        "CAL_API_URL": gated.base_url,
+        "CAL_API_KEY": gated.api_key,
+        "CAL_ORG_ID": str(gated.org_id),
+        "CAL_RATE_LIMIT": "100000",
+        **SLOW_MACHINE,
+    }
 
 
 def _explains_the_gate(message: str, org_id: int) -> None:
