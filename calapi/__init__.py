@@ -16,6 +16,7 @@ See calapi/README.md for the whole surface.
 from calapi import _records
 from calapi._client import CalClient
 from calapi._errors import (
+    AdminApiDisabled,
     AmbiguousWrite,
     AuthError,
     CalApiError,
@@ -39,6 +40,7 @@ from calapi._settings import Settings
 from calapi._stats import RunStats
 
 __all__ = [
+    "AdminApiDisabled",
     "AmbiguousWrite",
     "AuthError",
     "CalApiError",

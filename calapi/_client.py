@@ -129,6 +129,11 @@ class CalClient(OrganizationEndpoints):
             return 0.0
         return max(0.0, self._limiter.clock.now() - min(self._held_since.values()))
 
+    def key_rate(self) -> tuple[int, float]:
+        """``(requests, seconds)``: the key's tightest limit as learned from the API's headers
+        (the credential kind's default before any), under CAL_RATE_LIMIT. For estimates."""
+        return self._limiter.key_rate()
+
     # -- identity ------------------------------------------------------------
 
     async def me(self) -> Me:
@@ -285,7 +290,7 @@ class CalClient(OrganizationEndpoints):
         code, message, details = _error_fields(response)
         if cls is AmbiguousWrite:
             message = f"{message} (the write may have been applied: read the state back)"
-        cls = cls or error_class_for_status(response.status_code)
+        cls = cls or error_class_for_status(response.status_code, message)
         return cls(
             redact(message, self._secrets),
             method=method,

@@ -379,14 +379,14 @@ class OrganizationEndpoints:
     async def list_webhooks(self) -> list[Webhook]:
         return [w async for w in self.iter_webhooks()]
 
-    async def get_webhook(self, webhook_id: int) -> Webhook:
+    async def get_webhook(self, webhook_id: str) -> Webhook:
         return await self._org_call("GET", WEBHOOK, webhookId=webhook_id)
 
     async def create_webhook(self, **fields: Any) -> Webhook:
         return await self._org_call("POST", WEBHOOKS, json=fields)
 
-    async def update_webhook(self, webhook_id: int, **fields: Any) -> Webhook:
+    async def update_webhook(self, webhook_id: str, **fields: Any) -> Webhook:
         return await self._org_call("PATCH", WEBHOOK, json=fields, webhookId=webhook_id)
 
-    async def delete_webhook(self, webhook_id: int) -> Webhook:
+    async def delete_webhook(self, webhook_id: str) -> Webhook:
         return await self._org_call("DELETE", WEBHOOK, webhookId=webhook_id)

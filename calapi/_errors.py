@@ -16,6 +16,7 @@ the HTTP status when there was a response, Cal.com's error ``code``,
     ├── fatal (retrying the same request cannot help)
     │   ├── AuthError          401: missing, unknown or expired credential
     │   ├── Forbidden          403: the credential's user lacks the role
+    │   │   └── AdminApiDisabled  403 IsAdminAPIEnabledGuard: the org has no Admin API access
     │   ├── NotFound           404
     │   ├── InvalidRequest     400 / 422 and any other 4xx
     │   └── Conflict           409: duplicate (email, username, assignment, OOO entry ...)
@@ -124,6 +125,17 @@ class Forbidden(FatalError):
     """403: the credential's user lacks the required role, or the org is not reachable."""
 
 
+class AdminApiDisabled(Forbidden):
+    """403 from ``IsAdminAPIEnabledGuard``: the organization's plan has no Admin API access.
+
+    Every organization endpoint answers so for every key, whatever its role; only Cal.com
+    (sales) can enable it for the organization.
+    """
+
+
+ADMIN_API_GUARD = "IsAdminAPIEnabledGuard"
+
+
 class NotFound(FatalError):
     """404: unknown id."""
 
@@ -155,8 +167,11 @@ _BY_STATUS: dict[int, type[CalApiError]] = {
 }
 
 
-def error_class_for_status(status: int) -> type[CalApiError]:
-    """The one place an HTTP status becomes an error class."""
+def error_class_for_status(status: int, message: str = "") -> type[CalApiError]:
+    """The one place an HTTP status (and, for a 403, the guard that refused) becomes an
+    error class."""
+    if status == 403 and message.startswith(ADMIN_API_GUARD):
+        return AdminApiDisabled
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     if status >= 500:

@@ -260,6 +260,16 @@ class RateLimiter:
 
     # -- sending -----------------------------------------------------------
 
+    def key_rate(self) -> tuple[int, float]:
+        """The key's sustained rate as ``(requests, seconds)``: the tightest limit learned from
+        the headers (or the fallback before any), under the user's ceiling. For estimates."""
+        rates = [(limit.limit, limit.ttl) for limit in self.limits.values() if limit.ttl > 0]
+        if not rates:
+            rates = [(self.fallback_limit, self.window)]
+        if self.cap is not None:
+            rates.append((self.cap, self.window))
+        return min(rates, key=lambda rate: rate[0] / rate[1])
+
     @property
     def in_flight(self) -> int:
         return len(self._unanswered)

@@ -4,8 +4,9 @@ They mirror the response schemas of the Cal.com API v2 OpenAPI document (the
 ``data`` of each response) plus what api-notes.md documents where the spec is
 silent (out-of-office entries). They are plain dicts at runtime, so
 ``polars.DataFrame(records)`` works directly. Keys the spec marks optional are
-``NotRequired``. Note: attribute, option and role ids are strings; user, membership,
-team, OOO and webhook ids are numbers.
+``NotRequired``. Note: attribute, option, role and webhook ids are strings (webhook ids are
+UUIDs: the spec's number is wrong, Cal.com's e2e asserts ``expect.any(String)``); user,
+membership, team and OOO ids are numbers.
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ class TeamRole(Role):
 
 
 class Webhook(TypedDict):
-    id: int
+    id: str
     teamId: int
     payloadTemplate: str
     triggers: list[str]

@@ -22,6 +22,7 @@ HELP = {
     "key_limits": "named limits of every API key, NAME=LIMIT/TTL[:BLOCK],... "
     "(e.g. short=10/1s,long=300/60s:120s; default: 120 per window)",
     "info_file": "write {base_url, org_id, api_keys, oauth_client} JSON here once up",
+    "no_admin_api": "the org has no Admin API access: every org route answers 403",
 }
 
 
@@ -33,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = SandboxOptions()
     for option in fields(SandboxOptions):
         default = getattr(defaults, option.name)
+        if isinstance(default, bool):
+            run.add_argument(
+                "--" + option.name.replace("_", "-"),
+                action="store_true",
+                default=default,
+                help=HELP[option.name],
+            )
+            continue
         run.add_argument(
             "--" + option.name.replace("_", "-"),
             type=str if default is None else type(default),

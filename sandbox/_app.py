@@ -90,6 +90,15 @@ async def _drop_connection(send: Callable) -> None:
     raise ConnectionDropped
 
 
+def _storable(text: str) -> bool:
+    """A path segment that decoded to lone surrogates (``%FF``) cannot reach the database."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _unknown_api_key(req: Request, authorization: str | None) -> bool:
     """The default limit looks a ``cal_`` key up (and keeps the user for the handler)."""
     token = (authorization or "").replace("Bearer ", "", 1)
@@ -162,6 +171,9 @@ class SandboxApp:
             error = HttpError(404, f"Cannot {req.method} {req.path}")
             return 404, error_body(error, req.full_path), []
         handler, req.params = found
+        if not all(_storable(value) for value in req.params.values()):
+            error = HttpError(400, "Validation failed (path parameter is not valid UTF-8)")
+            return 400, error_body(error, req.full_path), []
         throttle = endpoint_throttle(handler)
         authorization = req.headers.get("authorization")
         if throttle is None and _unknown_api_key(req, authorization):

@@ -117,29 +117,18 @@ def user_options(req: Request) -> Reply:
     return ok(out)
 
 
-def _assigned(req: Request, attribute: sqlite3.Row | None) -> Reply:
-    page = req.page(bounded=False)
-    option_ids = req.q_list("assignedOptionIds")
-    team_ids = req.q_list("teamIds")
-    if attribute is None:
-        return ok([])
+def _options_with_holders(
+    conn: sqlite3.Connection, where: str, args: list[Any]
+) -> dict[str, dict[str, Any]]:
+    """Assigned options matching ``where`` (in option order), each with every holder's id."""
     sql = (
-        "SELECT o.id, o.attribute_id, o.value, o.slug, o.seq, m.user_id FROM attribute_options o"
+        "SELECT o.id, o.attribute_id, o.value, o.slug, m.user_id FROM attribute_options o"
         " JOIN attribute_to_user a ON a.attribute_option_id = o.id"
-        " JOIN memberships m ON m.id = a.member_id WHERE o.attribute_id = ?"
+        " JOIN memberships m ON m.id = a.member_id"
+        f" JOIN attributes t ON t.id = o.attribute_id WHERE {where} ORDER BY o.seq, a.seq"
     )
-    args: list[Any] = [attribute["id"]]
-    if option_ids:
-        sql += f" AND o.id IN ({','.join('?' * len(option_ids))})"
-        args += option_ids
-    if team_ids:
-        sql += (
-            " AND m.user_id IN (SELECT user_id FROM memberships WHERE team_id IN"
-            f" ({','.join('?' * len(team_ids))}))"
-        )
-        args += [int(t) for t in team_ids if t.isdigit()]
     options: dict[str, dict[str, Any]] = {}
-    for row in req.conn.execute(sql + " ORDER BY o.seq, a.seq", args):
+    for row in conn.execute(sql, args):
         entry = options.setdefault(
             row["id"],
             {
@@ -152,14 +141,58 @@ def _assigned(req: Request, attribute: sqlite3.Row | None) -> Reply:
         )
         if row["user_id"] not in entry["assignedUserIds"]:
             entry["assignedUserIds"].append(row["user_id"])
-    if (option_ids or team_ids) and not options:
-        raise not_found(NO_MATCH)
-    return ok(page.cut(list(options.values())))
+    return options
+
+
+def _assigned(req: Request, attribute: sqlite3.Row | None, org_id: int) -> Reply:
+    """``getOrganizationAttributeAssignedOptions``: the attribute's options held by at least
+    one user (with ``teamIds``: by at least one member of those teams; ``assignedUserIds``
+    still lists every holder). With ``assignedOptionIds``, only the options whose holders also
+    hold one of those options; 404 when none of them is held (in those teams) and the org has
+    no unassigned option (the repository's ``every`` is true for an option nobody holds)."""
+    page = req.page(bounded=False)
+    option_ids = req.q_list("assignedOptionIds")
+    team_ids = req.id_list("teamIds") or []
+    if attribute is None:
+        return ok([])
+    in_teams: set[int] = set()
+    if team_ids:
+        marks = ",".join("?" * len(team_ids))
+        sql = f"SELECT user_id FROM memberships WHERE team_id IN ({marks})"
+        in_teams = {row[0] for row in req.conn.execute(sql, team_ids)}
+    options = [
+        option
+        for option in _options_with_holders(
+            req.conn, "o.attribute_id = ?", [attribute["id"]]
+        ).values()
+        if not team_ids or in_teams & set(option["assignedUserIds"])
+    ]
+    options = page.cut(options)
+    if option_ids:
+        marks = ",".join("?" * len(option_ids))
+        held = _options_with_holders(
+            req.conn, f"t.team_id = ? AND o.id IN ({marks})", [org_id, *option_ids]
+        ).values()
+        filtered = [o for o in held if not team_ids or in_teams & set(o["assignedUserIds"])]
+        if not filtered and (team_ids or not _org_has_unassigned_option(req.conn, org_id)):
+            raise not_found(NO_MATCH)
+        matching = {user for option in filtered for user in option["assignedUserIds"]}
+        options = [o for o in options if matching & set(o["assignedUserIds"])]
+    return ok(options)
+
+
+def _org_has_unassigned_option(conn: sqlite3.Connection, org_id: int) -> bool:
+    sql = (
+        "SELECT 1 FROM attribute_options o JOIN attributes t ON t.id = o.attribute_id"
+        " WHERE t.team_id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM attribute_to_user a WHERE a.attribute_option_id = o.id) LIMIT 1"
+    )
+    return conn.execute(sql, (org_id,)).fetchone() is not None
 
 
 def assigned_by_id(req: Request) -> Reply:
     org_id = req.org("MEMBER")
-    return _assigned(req, find_attribute(req.conn, org_id, req.params["attributeId"]))
+    return _assigned(req, find_attribute(req.conn, org_id, req.params["attributeId"]), org_id)
 
 
 def assigned_by_slug(req: Request) -> Reply:
@@ -168,7 +201,7 @@ def assigned_by_slug(req: Request) -> Reply:
         "SELECT * FROM attributes WHERE slug = ? AND team_id = ?",
         (req.params["attributeSlug"], org_id),
     ).fetchone()
-    return _assigned(req, attribute)
+    return _assigned(req, attribute, org_id)
 
 
 BASE = "/v2/organizations/{orgId}/attributes"

@@ -8,18 +8,62 @@ them: authentication (401), org and role guards (403), then body/query validatio
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox import _auth
-from sandbox._errors import HttpError, bad_request, forbidden
+from sandbox._errors import HttpError, ValidationFailed, bad_request, forbidden
 from sandbox._pagination import Page, parse_page
 
 if TYPE_CHECKING:
     from sandbox._runtime import Runtime
+
+
+INT64_MAX = 2**63 - 1
+_INT_TEXT = re.compile(r"^-?[0-9]+$")
+
+
+def is_int64_text(text: str) -> bool:
+    """ASCII digits (``str.isdigit`` also takes '²' and '١') of a number that fits 64 bits."""
+    return bool(_INT_TEXT.match(text)) and abs(int(text)) <= INT64_MAX
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"Unexpected token {constant[0]} in JSON: {constant} is not JSON")
+
+
+def _check_numbers(value: Any, where: str) -> None:
+    """400 for a value no column or JSON reader keeps (walks the parsed body): a number
+    outside 64 bits, a string with a lone surrogate (``"\\ud800"``: not storable as UTF-8)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where)
+            _check_numbers(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_numbers(item, f"{where}[{index}]")
+    elif isinstance(value, str):
+        _check_text(value, where)
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int) and abs(value) > INT64_MAX:
+        raise bad_request(f"{where}: the number {value} is outside the 64-bit integer range")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise bad_request(f"{where}: the number is too large")
+
+
+def _check_text(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad_request(
+            f"{where or 'body'}: text with an unpaired surrogate is not valid"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -90,22 +134,51 @@ class Request:
         return out
 
     def json(self) -> dict[str, Any]:
+        """The body as a JSON object; anything the API could not store is a 400 here: bytes
+        that are not UTF-8, ``NaN``/``Infinity`` (not JSON), and numbers outside the 64-bit
+        range (Prisma's columns and JSON reads cannot hold them)."""
         if not self.body.strip():
             return {}
         try:
-            data = json.loads(self.body)
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise bad_request(f"Request body is not valid UTF-8 (byte {exc.start})") from None
+        try:
+            data = json.loads(text, parse_constant=_not_json)
         except json.JSONDecodeError as exc:
             raise bad_request(f"Unexpected token in JSON at position {exc.pos}") from None
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
         if not isinstance(data, dict):
             raise bad_request("Request body must be a JSON object")
+        _check_numbers(data, "")
         return data
 
     def int_param(self, name: str) -> int:
-        """ParseIntPipe: a non-numeric path segment is a 400."""
+        """ParseIntPipe: a non-numeric (or not 64-bit) path segment is a 400."""
         raw = self.params[name]
-        if not raw.isdigit():
+        if not is_int64_text(raw):
             raise bad_request("Validation failed (numeric string is expected)")
         return int(raw)
+
+    def id_list(self, name: str) -> list[int] | None:
+        """A list filter of numeric ids (``?teamIds=1,2``): each must be a 64-bit integer."""
+        values = self.q_list(name)
+        if not values:
+            return None
+        if not all(is_int64_text(v) for v in values):
+            raise ValidationFailed(
+                [
+                    {
+                        "target": {name: values},
+                        "value": values,
+                        "property": name,
+                        "children": [],
+                        "constraints": {"isInt": f"each value in {name} must be an integer number"},
+                    }
+                ]
+            )
+        return [int(v) for v in values]
 
     # --- guards -------------------------------------------------------------------------
 
@@ -121,7 +194,16 @@ class Request:
         user_id = self.user_id
         org_id = self._is_org()
         _auth.require_org_role(self.conn, user_id, org_id, minimum)
+        self._admin_api_enabled(org_id)
         return org_id
+
+    def _admin_api_enabled(self, org_id: int) -> None:
+        """IsAdminAPIEnabledGuard: last of the controller guards (after roles, PlatformPlan)."""
+        if not self.runtime.admin_api:
+            raise forbidden(
+                f"IsAdminAPIEnabledGuard - Organization with id={org_id} does not have Admin API"
+                " access. Please contact https://cal.com/sales to upgrade."
+            )
 
     def _is_org(self) -> int:
         """IsOrgGuard: the path's org id must be this sandbox's org (else 403)."""
@@ -150,6 +232,7 @@ class Request:
             _auth.require_team_admin(self.conn, user_id, org_id, team_id)
         else:
             _auth.require_org_role(self.conn, user_id, org_id, "ADMIN")
+        self._admin_api_enabled(org_id)
         return org_id, team_id
 
     def page(self, maximum: int | None = 250, *, bounded: bool = True) -> Page:

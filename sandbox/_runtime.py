@@ -58,6 +58,7 @@ class Runtime:
     limiter: FixedWindowLimiter
     faults: FaultInjector
     base_url: str = ""
+    admin_api: bool = True  # False: every org route answers IsAdminAPIEnabledGuard's 403
     stats: Stats = field(default_factory=Stats)
 
     def _endpoint_limit(self) -> dict[str, float]:
@@ -92,4 +93,5 @@ class Runtime:
                 "key_limits": self._key_limits(),
             },
             "faults": self.faults.spec.text,
+            "admin_api": self.admin_api,
         }

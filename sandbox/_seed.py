@@ -195,9 +195,10 @@ class _Seeder:
         self._ooo()
         self._roles()
         conn.execute(
-            "INSERT INTO webhooks (team_id, subscriber_url, payload_template, active, secret,"
-            " triggers) VALUES (?, ?, NULL, 1, ?, ?)",
+            "INSERT INTO webhooks (id, seq, team_id, subscriber_url, payload_template, active,"
+            " secret, triggers) VALUES (?, 1, ?, ?, NULL, 1, ?, ?)",
             (
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                 self.org_id,
                 "https://hooks.example.com/cal",
                 "whsec_" + format(rng.getrandbits(64), "x"),

@@ -51,6 +51,7 @@ class SandboxOptions:
     faults: str = ""
     key_limits: str = ""
     info_file: str | None = None
+    no_admin_api: bool = False  # True: the seeded org has no Admin API (IsAdminAPIEnabledGuard)
 
 
 def all_routes() -> list[RouteSpec]:
@@ -89,6 +90,7 @@ def build_runtime(options: SandboxOptions) -> Runtime:
         ),
         faults=FaultInjector(parse_faults(options.faults)),
         stats=stats,
+        admin_api=not options.no_admin_api,
     )
 
 

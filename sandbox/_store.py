@@ -73,7 +73,8 @@ CREATE TABLE IF NOT EXISTS roles (
     UNIQUE (team_id, name)
 );
 CREATE TABLE IF NOT EXISTS webhooks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, team_id INTEGER NOT NULL, subscriber_url TEXT NOT NULL,
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, team_id INTEGER NOT NULL,
+    subscriber_url TEXT NOT NULL,
     payload_template TEXT, active INTEGER NOT NULL, secret TEXT, triggers TEXT NOT NULL,
     version TEXT NOT NULL DEFAULT '2021-10-20'
 );

@@ -8,7 +8,9 @@ the org (422), a second membership of the same user is the Prisma 409.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
 from typing import Any
 
 from sandbox._auth import RANK, org_role
@@ -96,17 +98,35 @@ def list_teams(req: Request) -> Reply:
     return ok([team_out(row) for row in rows])
 
 
+def slugify(text: str) -> str:
+    """``@calcom/lib/slugify`` in short: accents dropped, lower case, runs of anything but
+    letters and digits become one ``-``, no ``-`` at either end (what create team stores when
+    no slug is given: the e2e "with automatically set slug")."""
+    plain = unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
 def my_teams(req: Request) -> Reply:
+    """Org admins see every team, members their own; a team the caller belongs to carries
+    the caller's ``role`` and ``accepted`` (``OrgMeTeamOutputDto``)."""
     org_id = req.org("MEMBER")
-    if RANK[org_role(req.conn, req.user_id, org_id) or "MEMBER"] >= RANK["ADMIN"]:
-        sql, args = "SELECT * FROM teams WHERE parent_id = ? ORDER BY id", [org_id]
-    else:
-        sql = (
-            "SELECT t.* FROM teams t JOIN memberships m ON m.team_id = t.id"
-            " WHERE t.parent_id = ? AND m.user_id = ? ORDER BY t.id"
-        )
-        args = [org_id, req.user_id]
-    return ok([team_out(row) for row in req.page_rows(sql, args)])
+    mine = (
+        "LEFT JOIN"
+        if RANK[org_role(req.conn, req.user_id, org_id) or "MEMBER"] >= RANK["ADMIN"]
+        else "JOIN"
+    )
+    sql = (
+        "SELECT t.*, m.role AS my_role, m.accepted AS my_accepted FROM teams t"
+        f" {mine} memberships m ON m.team_id = t.id AND m.user_id = ?"
+        " WHERE t.parent_id = ? ORDER BY t.id"
+    )
+    out = []
+    for row in req.page_rows(sql, [req.user_id, org_id]):
+        team = team_out(row)
+        if row["my_role"] is not None:
+            team.update(role=row["my_role"], accepted=bool(row["my_accepted"]))
+        out.append(team)
+    return ok(out)
 
 
 def get_team(req: Request) -> Reply:
@@ -126,7 +146,7 @@ def create_team(req: Request) -> Reply:
     with Transaction(req.conn) as conn:
         cur = conn.execute(
             "INSERT INTO teams (parent_id, name, slug) VALUES (?, ?, ?)",
-            (org_id, data["name"], data.get("slug")),
+            (org_id, data["name"], data.get("slug") or slugify(data["name"])),
         )
         team_id = int(cur.lastrowid)
         _write_team(conn, team_id, data)

@@ -21,11 +21,15 @@ from sandbox._validation import EMAIL_RE, Field, validate
 TIME_ZONES = frozenset(available_timezones())
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ROLES = ("MEMBER", "ADMIN", "OWNER")
-LOCALE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$")
+# LocaleValidator (apps/api/v2/src/modules/users/validators/localeValidator.ts): exactly these.
+LOCALES = (
+    "en", "fr", "it", "ru", "es", "de", "pt", "ro", "nl", "pt-BR", "ko", "ja", "pl", "ar", "iw",
+    "zh-CN", "zh-TW", "cs", "sr", "sv", "vi", "bn",
+)  # fmt: skip
 
 
 def _time_zone(prop: str, value: Any) -> dict[str, str]:
-    return {} if value in TIME_ZONES else {"timeZoneValidator": "Please include a valid time zone"}
+    return {} if value in TIME_ZONES else {"timezoneValidator": "Please include a valid time zone"}
 
 
 def _metadata(prop: str, value: Any) -> dict[str, str]:
@@ -41,7 +45,7 @@ def _metadata(prop: str, value: Any) -> dict[str, str]:
 
 
 def _locale(prop: str, value: Any) -> dict[str, str]:
-    return {} if LOCALE_RE.match(value) else {"localeValidator": f"{prop} must be a valid locale"}
+    return {} if value in LOCALES else {"localeValidator": "Please include a valid locale"}
 
 
 def _avatar(prop: str, value: Any) -> dict[str, str]:
@@ -233,12 +237,6 @@ def _email_list(prop: str, value: Any) -> dict[str, str]:
     return {"isEmail": f"each value in {prop} must be an email"}
 
 
-def _id_list(prop: str, value: Any) -> dict[str, str]:
-    if value and all(v.isdigit() for v in value):
-        return {}
-    return {"isInt": f"each value in {prop} must be an integer number"}
-
-
 def list_users(req: Request) -> Reply:
     org_id = req.org("ADMIN")
     page = req.page(maximum=1000)
@@ -247,7 +245,7 @@ def list_users(req: Request) -> Reply:
             k: v
             for k, v in {
                 "emails": req.query.get("emails"),
-                "teamIds": req.q_list("teamIds") or None,
+                "teamIds": req.id_list("teamIds"),
                 "assignedOptionIds": req.q_list("assignedOptionIds") or None,
                 "attributeQueryOperator": req.q("attributeQueryOperator"),
             }.items()
@@ -255,7 +253,7 @@ def list_users(req: Request) -> Reply:
         },
         (
             Field("emails", "array", check=_email_list),
-            Field("teamIds", "array", check=_id_list),
+            Field("teamIds", "array"),
             Field("assignedOptionIds", "array", not_empty=True),
             Field("attributeQueryOperator", "enum", choices=("AND", "OR", "NONE")),
         ),
@@ -266,7 +264,7 @@ def list_users(req: Request) -> Reply:
         sql += f" AND email IN ({','.join('?' * len(filters['emails']))})"
         args += [e.lower() for e in filters["emails"]]
     if "teamIds" in filters:
-        ids = [int(t) for t in filters["teamIds"]]
+        ids = filters["teamIds"]
         sql += (
             " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id"
             f" AND m.team_id IN ({','.join('?' * len(ids))}))"

@@ -116,11 +116,14 @@ def validate(data: Mapping[str, Any], fields: tuple[Field, ...]) -> dict[str, An
 
 
 def int_query(raw: str | None) -> Any:
-    """What ``@Type(() => Number)`` makes of a query string: a number, or NaN."""
+    """What ``@Type(() => Number)`` makes of a query string: a number, or NaN (also for one
+    outside the 64-bit range, which no ``LIMIT``/``OFFSET`` can take)."""
     if raw is None:
         return None
     try:
         number = float(raw)
     except ValueError:
+        return math.nan
+    if not math.isfinite(number) or abs(number) >= 2**63:
         return math.nan
     return int(number) if number.is_integer() else number

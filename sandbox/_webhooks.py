@@ -1,14 +1,21 @@
-"""Org webhooks: CRUD at /v2/organizations/{orgId}/webhooks (ORG_ADMIN)."""
+"""Org webhooks: CRUD at /v2/organizations/{orgId}/webhooks (ORG_ADMIN).
+
+As the real API (``organizations-webhooks.controller.ts``, ``...repository.ts``): ids are
+UUID strings (``uuidv4()``; the spec's number is wrong); ``IsWebhookInOrg`` answers 403 for
+an id that is unknown or belongs to another org, before the body is validated; a second
+webhook with the same subscriber URL in the org is a 409.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from typing import Any
 
-from sandbox._errors import not_found
+from sandbox._errors import conflict, forbidden
 from sandbox._request import Reply, Request, created, crud_routes, ok
-from sandbox._store import owned_row, update_row
+from sandbox._store import next_seq, owned_row, update_row
 from sandbox._validation import Field, validate
 
 TRIGGERS = (
@@ -31,6 +38,7 @@ TRIGGERS = (
     "AFTER_GUESTS_CAL_VIDEO_NO_SHOW",
     "FORM_SUBMITTED_NO_EVENT",
     "DELEGATION_CREDENTIAL_ERROR",
+    "WRONG_ASSIGNMENT_REPORT",
 )
 
 
@@ -66,16 +74,26 @@ def webhook_out(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _webhook(req: Request, org_id: int) -> sqlite3.Row:
+    """IsWebhookInOrg: an unknown id and another org's id are the same 403."""
     webhook_id = req.params["webhookId"]
     row = owned_row(req.conn, "webhooks", webhook_id, org_id)
     if row is None:
-        raise not_found(f"Webhook ({webhook_id}) not found")
+        raise forbidden(
+            f"IsWebhookInOrg - webhook with id={webhook_id} is not part of the organization"
+            f" with id={org_id}."
+        )
     return row
+
+
+def _refuse_duplicate_url(req: Request, org_id: int, url: str) -> None:
+    sql = "SELECT 1 FROM webhooks WHERE team_id = ? AND subscriber_url = ?"
+    if req.conn.execute(sql, (org_id, url)).fetchone() is not None:
+        raise conflict("Webhook with this subscriber url already exists for this user")
 
 
 def list_webhooks(req: Request) -> Reply:
     org_id = req.org("ADMIN")
-    rows = req.page_rows("SELECT * FROM webhooks WHERE team_id = ? ORDER BY id", [org_id])
+    rows = req.page_rows("SELECT * FROM webhooks WHERE team_id = ? ORDER BY seq", [org_id])
     return ok([webhook_out(row) for row in rows])
 
 
@@ -87,10 +105,14 @@ def get_webhook(req: Request) -> Reply:
 def create_webhook(req: Request) -> Reply:
     org_id = req.org("ADMIN")
     data = validate(req.json(), _fields(True))
-    cur = req.conn.execute(
-        "INSERT INTO webhooks (team_id, subscriber_url, payload_template, active, secret,"
-        " triggers, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    _refuse_duplicate_url(req, org_id, data["subscriberUrl"])
+    webhook_id = str(uuid.uuid4())
+    req.conn.execute(
+        "INSERT INTO webhooks (id, seq, team_id, subscriber_url, payload_template, active,"
+        " secret, triggers, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
+            webhook_id,
+            next_seq(req.conn, "webhooks"),
             org_id,
             data["subscriberUrl"],
             data.get("payloadTemplate"),
@@ -100,7 +122,7 @@ def create_webhook(req: Request) -> Reply:
             data.get("version", "2021-10-20"),
         ),
     )
-    row = req.conn.execute("SELECT * FROM webhooks WHERE id = ?", (cur.lastrowid,)).fetchone()
+    row = req.conn.execute("SELECT * FROM webhooks WHERE id = ?", (webhook_id,)).fetchone()
     return created(webhook_out(row))
 
 

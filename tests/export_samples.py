@@ -230,7 +230,7 @@ def sample_records() -> dict[str, list[dict]]:
             "description": "Reads",
             "organizationId": 1,
             "type": "CUSTOM",
-            "permissions": ["booking.read", "ooo.read"],
+            "permissions": ["booking.read", "webhook.read"],
             "createdAt": "2026-01-01T00:00:00.000Z",
             "updatedAt": "2026-01-02T00:00:00.000Z",
         },
@@ -248,7 +248,7 @@ def sample_records() -> dict[str, list[dict]]:
     ]
     webhooks = [
         {
-            "id": 5,
+            "id": "0b6c1c9e-6f2a-4c4e-9d1e-3f5a2b7c8d90",
             "teamId": 1,
             "subscriberUrl": "https://hooks.test/a",
             "active": True,

@@ -211,7 +211,7 @@ def run_interruptibly(work: Coroutine[Any, Any, Any]) -> Any:
 
 def explain(error: Exception, settings: Settings | None) -> tuple[ExitCode, str]:
     """What went wrong, for a person, and the exit code it means."""
-    from calapi import AuthError, CalApiError, ConnectFailed, Forbidden
+    from calapi import AdminApiDisabled, AuthError, CalApiError, ConnectFailed, Forbidden
     from transforms.snapshot.checks import SnapshotInvalid
 
     api_url = settings.api_url if settings else "the API"
@@ -222,6 +222,15 @@ def explain(error: Exception, settings: Settings | None) -> tuple[ExitCode, str]
         return ExitCode.BAD_INPUT, (
             f"{api_url} refused the credential ({error.message}). Check CAL_API_KEY "
             "(or CAL_CLIENT_ID and CAL_SECRET_KEY) and that CAL_API_URL is the server it is for."
+        )
+    if isinstance(error, AdminApiDisabled):
+        return ExitCode.BAD_INPUT, (
+            f"the organization has no Admin API access ({error.message}). Cal.com closes every "
+            "organization endpoint of its API to such an organization, whatever the key's role, "
+            "so calbulk can neither read nor change it; nothing was written. Only Cal.com can "
+            "enable it: the organization's owner asks https://cal.com/sales for a plan with the "
+            "Admin API (on a self-hosted instance, the instance administrator enables Admin API "
+            "access in the organization's settings). Then run this command again."
         )
     if isinstance(error, Forbidden):
         return ExitCode.BAD_INPUT, (

@@ -72,6 +72,13 @@ class CliReporter(Reporter):
         self._rows = RowProgress(total, enabled=self.progress_enabled, status=self.status)
         return self._rows
 
+    def _key_rate(self) -> tuple[int, float]:
+        """The key's limit as the client learned it; before a client, the configured one."""
+        if self._client is not None:
+            return self._client.key_rate()
+        settings = self.settings
+        return (settings.rate_limit or settings.fallback_rate_limit, settings.rate_window)
+
     def status(self) -> str:
         """``waiting for the rate limit (12 s)  about 1 h 5 min left``, or parts of it."""
         parts = []
@@ -82,7 +89,8 @@ class CliReporter(Reporter):
         rows = self._rows
         if rows is not None and rows.total and self._steps:
             left = self._steps * (1 - rows.done / rows.total)
-            seconds = left / self.settings.effective_rate_limit * self.settings.rate_window
+            requests, window = self._key_rate()
+            seconds = left / requests * window
             parts.append(f"about {duration(seconds)} left at the key's limit")
         return "  ".join(parts)
 

@@ -34,7 +34,8 @@ app = typer.Typer(
 )
 # sandbox.SandboxOptions()'s defaults, here so `--help` loads no server (a test compares them)
 DEFAULTS = SimpleNamespace(host="127.0.0.1", port=8787, db=":memory:", seed_users=25, seed=1,
-                           rate_limit=120, rate_window=60.0, faults="", key_limits="")  # fmt: skip
+                           rate_limit=120, rate_window=60.0, faults="", key_limits="",
+                           no_admin_api=False)  # fmt: skip
 KEY_FILE_MODE = 0o600
 
 
@@ -63,6 +64,12 @@ def serve_command(
     ),
     info_file: str | None = typer.Option(
         None, help="Write {base_url, org_id, api_keys, oauth_client} JSON here once serving."
+    ),
+    no_admin_api: bool = typer.Option(
+        DEFAULTS.no_admin_api,
+        "--no-admin-api",
+        help="The org has no Admin API access: every org endpoint answers 403 "
+        "(IsAdminAPIEnabledGuard), as on a Cal.com plan without it.",
     ),
     as_json: bool = json_option(),
 ) -> None:
@@ -100,6 +107,7 @@ def serve_command(
             faults=faults,
             key_limits=key_limits,
             info_file=str(info_path),
+            no_admin_api=no_admin_api,
         )
         keys = [info_path] + ([Path(db)] if db != ":memory:" else [])
         announcer = threading.Thread(

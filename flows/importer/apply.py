@@ -77,7 +77,7 @@ async def perform(step: Step, user_id: int | None, ctx: RunContext) -> int | Non
 
 
 def why(exc: Exception) -> str:
-    """A failure in the API's own words: ``locale: locale must be a valid locale (HTTP 400)``."""
+    """A failure in the API's own words: ``locale: Please include a valid locale (HTTP 400)``."""
     if isinstance(exc, CalApiError):
         status = f" (HTTP {exc.status})" if exc.status else ""
         return f"{exc.reason}{status}"

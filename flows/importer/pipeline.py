@@ -61,14 +61,17 @@ class ImportOutcome:
     plan_counts: list[dict] = field(default_factory=list)  # {sheet, action, steps} per pair
     first_steps: list[dict] = field(default_factory=list)  # {sheet, row, key, action, detail}
     apply_seconds: float | None = None  # the plan's steps at the key's limit
+    key_rate: list | None = None  # [requests, seconds]: the key's limit the estimate used
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def apply_estimate(steps: int, settings: Settings) -> float:
-    """Seconds ``steps`` writes take at the key's limit (one request each, never faster)."""
-    return steps / settings.effective_rate_limit * settings.rate_window
+def apply_estimate(steps: int, key_rate: tuple[int, float]) -> float:
+    """Seconds ``steps`` writes take at the key's limit ``(requests, seconds)``: one request
+    each, never faster."""
+    requests, seconds = key_rate
+    return steps / requests * seconds
 
 
 def plan_overview(plan: ImportPlan) -> tuple[list[dict], list[dict]]:
@@ -136,7 +139,8 @@ async def import_spreadsheet(
         outcome.plan = _write_plan(plan, paths["plan"])
         outcome.steps = plan.step_count
         outcome.plan_counts, outcome.first_steps = plan_overview(plan)
-        outcome.apply_seconds = apply_estimate(plan.step_count, settings)
+        outcome.key_rate = list(cal.key_rate())
+        outcome.apply_seconds = apply_estimate(plan.step_count, cal.key_rate())
         if dry_run:
             outcome.message = f"dry run: {plan.step_count} step(s) planned, nothing sent"
             return outcome

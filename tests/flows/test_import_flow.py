@@ -252,4 +252,4 @@ def test_a_refused_write_says_why_in_the_apis_words(org, tmp_path):
     result = asyncio.run(apply_one())
 
     assert result.outcome == "failed"
-    assert result.error == "create user: locale: locale must be a valid locale (HTTP 400)"
+    assert result.error == "create user: locale: Please include a valid locale (HTTP 400)"

@@ -51,7 +51,14 @@ def test_user_filters_by_option_team_and_email(owner: httpx.Client) -> None:
     missing = owner.get(
         "/attributes/slugs/shift/options/assigned", params={"teamIds": str(team["id"])}
     )
-    assert missing.status_code == 404
+    # the 404 is only for assignedOptionIds nobody holds (getOrganizationAttributeAssignedOptions):
+    # a teamIds filter that matches no holder is an empty list
+    assert missing.status_code == 200 and missing.json()["data"] == []
+    unheld = owner.get(
+        "/attributes/slugs/shift/options/assigned",
+        params={"assignedOptionIds": early["id"], "teamIds": str(team["id"])},
+    )
+    assert unheld.status_code == 404
     by_team = owner.get("/users", params={"teamIds": str(team["id"])})
     assert _ids(by_team) == {1}  # only its creator, the owner, made team OWNER on create
 

@@ -213,10 +213,10 @@ def test_definition_changes_of_every_kind(before, after):
     after["roles"] = [r for r in after["roles"] if r["id"] != "r-team"]  # role removed
     by_id(after["roles"], "id", "r-org")["permissions"] = ["booking.read", "team.invite"]
     planner = {"id": "r-new", "name": "Planner", "organizationId": 1, "type": "CUSTOM"}
-    after["roles"].append({**planner, "permissions": ["ooo.read", "booking.read"]})
+    after["roles"].append({**planner, "permissions": ["webhook.read", "booking.read"]})
     hook = after["webhooks"][0]
     hook["triggers"] = ["BOOKING_CREATED"]
-    after["webhooks"].append({"id": 6, "subscriberUrl": "https://hooks.test/b", "active": False,
+    after["webhooks"].append({"id": "w6", "subscriberUrl": "https://hooks.test/b", "active": False,
                               "triggers": ["OOO_CREATED"]})  # fmt: skip
     changes = diff(before, after)
     assert dicts(changes.definition_changes) == [
@@ -230,9 +230,9 @@ def test_definition_changes_of_every_kind(before, after):
         {"kind": "role", "key": "Lead (team Support)", "change": "removed",
          "detail": "permissions: eventType.update"},
         {"kind": "role", "key": "Planner", "change": "added",
-         "detail": "permissions: booking.read, ooo.read"},
-        {"kind": "permission", "key": "Auditor: ooo.read", "change": "removed", "detail": ""},
+         "detail": "permissions: booking.read, webhook.read"},
         {"kind": "permission", "key": "Auditor: team.invite", "change": "added", "detail": ""},
+        {"kind": "permission", "key": "Auditor: webhook.read", "change": "removed", "detail": ""},
         {"kind": "webhook", "key": "https://hooks.test/a", "change": "changed",
          "detail": "triggers: BOOKING_CREATED, OOO_CREATED -> BOOKING_CREATED"},
         {"kind": "webhook", "key": "https://hooks.test/b", "change": "added", "detail": ""},

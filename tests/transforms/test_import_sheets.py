@@ -38,7 +38,7 @@ def test_roles_sheet_has_joined_permissions_and_team_names_for_team_roles():
     sheet = roles_sheet(sample_tables())
     assert sheet.columns == list(ROLES_COLUMNS)
     assert sheet.rows() == [
-        ("Auditor", "Reads", "#112233", "booking.read; ooo.read", None),
+        ("Auditor", "Reads", "#112233", "booking.read; webhook.read", None),
         ("Lead", None, None, "eventType.update", "Support"),
     ]
 

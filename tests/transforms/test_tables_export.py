@@ -61,7 +61,7 @@ def test_roles_split_org_and_team_roles_and_permissions():
     assert roles["r-team"]["team_id"] == 21
     assert sorted(tables["role_permissions"].rows()) == [
         ("r-org", "booking.read"),
-        ("r-org", "ooo.read"),
+        ("r-org", "webhook.read"),
         ("r-team", "eventType.update"),
     ]
 

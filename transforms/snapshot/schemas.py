@@ -2,8 +2,8 @@
 
 This is the contract between `calbulk export` (which writes these tables) and
 `calbulk import` (which reads them as the organization's current state). Column
-names are snake_case; ids keep the API's types (attribute, option and role ids
-are strings in API v2, user/team/membership ids are integers).
+names are snake_case; ids keep the API's types (attribute, option, role and webhook
+ids are strings in API v2, user/team/membership ids are integers).
 
 `TABLES` lists every table with its polars schema, its pandera model and its key.
 Pandera checks what one table can check alone (types, nulls, enums, unique keys);
@@ -12,8 +12,9 @@ Pandera checks what one table can check alone (types, nulls, enums, unique keys)
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandera.polars as pa
 import polars as pl
@@ -173,7 +174,7 @@ class RolePermissions(pa.DataFrameModel):
 
 
 class Webhooks(pa.DataFrameModel):
-    webhook_id: pl.Int64 = pa.Field(unique=True)
+    webhook_id: pl.Utf8 = pa.Field(unique=True)  # a UUID string (the spec's number is wrong)
     subscriber_url: pl.Utf8
     triggers: pl.List(pl.Utf8)
     active: pl.Boolean
@@ -230,11 +231,66 @@ def schema_of(table: str) -> pl.Schema:
     return TABLES[table].schema
 
 
+class UnexpectedValue(ValueError):
+    """A value the API sent does not have its column's type (polars would coerce it silently:
+    ``"2"`` into an integer column, ``True`` into 1)."""
+
+    def __init__(self, table: str, column: str, value: Any, expected: str) -> None:
+        self.table, self.column, self.value, self.expected = table, column, value, expected
+        super().__init__(
+            f"table {table}, column {column}: the API sent {value!r} "
+            f"({type(value).__name__}), expected {expected}; nothing was published"
+        )
+
+
+# Python types a column of each dtype may hold (None is always allowed: nulls are pandera's).
+_ACCEPTS: tuple[tuple[Any, tuple[type, ...], str], ...] = (
+    (pl.Utf8, (str,), "text"),
+    (pl.Int64, (int,), "a whole number"),
+    (pl.Float64, (int, float), "a number"),
+    (pl.Boolean, (bool,), "true or false"),
+    (pl.List(pl.Utf8), (list,), "a list of text"),
+    (UTC_DATETIME, (dt.datetime,), "a date and time"),
+    (pl.Date, (dt.date,), "a date"),
+)
+
+
+def _accepted(dtype: Any) -> tuple[tuple[type, ...], str]:
+    for known, types, expected in _ACCEPTS:
+        if dtype == known:
+            return types, expected
+    return (object,), str(dtype)
+
+
+def _check_types(table: str, schema: pl.Schema, rows: list[dict]) -> None:
+    """Each column's distinct value types (one pass per column), refused when foreign."""
+    for column, dtype in schema.items():
+        accepted, expected = _accepted(dtype)
+        values = [row.get(column) for row in rows]
+        kinds = set(map(type, values)) - {type(None)}
+        bad = {k for k in kinds if not issubclass(k, accepted) or (k is bool) != (bool in accepted)}
+        if not bad and dtype == pl.List(pl.Utf8):
+            items = [item for value in values if value for item in value]
+            bad_items = set(map(type, items)) - {str}
+            if bad_items:
+                value = next(v for v in values if v and set(map(type, v)) & bad_items)
+                raise UnexpectedValue(table, column, value, expected)
+        if bad:
+            raise UnexpectedValue(
+                table, column, next(v for v in values if type(v) in bad), expected
+            )
+
+
 def frame(table: str, rows: list[dict]) -> pl.DataFrame:
-    """Rows (dicts keyed by column) -> a frame with exactly the table's schema."""
+    """Rows (dicts keyed by column) -> a frame with exactly the table's schema.
+
+    Only the table's columns are read (a field the API adds is ignored); a value whose type
+    does not fit its column is an :class:`UnexpectedValue` naming table, column and value.
+    """
     schema = schema_of(table)
     if not rows:
         return pl.DataFrame(schema=schema)
+    _check_types(table, schema, rows)
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -257,6 +313,7 @@ __all__ = [
     "TableSpec",
     "TeamMemberships",
     "Teams",
+    "UnexpectedValue",
     "Users",
     "Webhooks",
     "frame",

@@ -74,7 +74,7 @@ def webhooks_table(records: Iterable[Record]) -> pl.DataFrame:
     """``GET /organizations/{orgId}/webhooks`` items -> ``webhooks`` (the secret is dropped)."""
     rows = [
         {
-            "webhook_id": r["id"],
+            "webhook_id": text_id(r["id"]),
             "subscriber_url": r["subscriberUrl"],
             "triggers": [str(t) for t in r.get("triggers") or []],
             "active": r["active"],

@@ -17,22 +17,44 @@ MEMBERSHIP_ROLES = ("MEMBER", "ADMIN", "OWNER")
 OOO_REASONS = ("unspecified", "vacation", "travel", "sick", "public_holiday")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 TIME_FORMATS = (12, 24)
-# The locales the API v2 user input accepts (its `locale` enum).
+# The locales the API v2 user input accepts: exactly the list of its LocaleValidator
+# (apps/api/v2/src/modules/users/validators/localeValidator.ts), not the spec's longer enum.
 LOCALES = (
-    "ar", "az", "bg", "bn", "ca", "cs", "da", "de", "el", "en", "es", "es-419", "et", "eu", "fi",
-    "fr", "he", "hr", "hu", "id", "it", "iw", "ja", "km", "ko", "lv", "nl", "no", "pl", "pt",
-    "pt-BR", "ro", "ru", "sk", "sr", "sv", "ta", "th", "tr", "uk", "vi", "zh-CN", "zh-TW",
+    "ar", "bn", "cs", "de", "en", "es", "fr", "it", "iw", "ja", "ko", "nl", "pl", "pt", "pt-BR",
+    "ro", "ru", "sr", "sv", "vi", "zh-CN", "zh-TW",
 )  # fmt: skip
-# Permission strings are `<resource>.<action>` (api-notes §9.3, the PBAC registry).
-PERMISSION_RESOURCES = (
-    "eventType", "team", "organization", "organization.attributes", "booking", "insights",
-    "role", "routingForm", "workflow", "webhook", "availability", "ooo", "watchlist",
-)  # fmt: skip
-PERMISSION_ACTIONS = (
-    "create", "read", "update", "delete", "invite", "remove", "changeMemberRole", "listMembers",
-    "listMembersPrivate", "manageBilling", "readTeamBookings", "readOrgBookings",
-    "readRecordings", "impersonate", "editUsers", "readTeamAuditLogs", "readOrgAuditLogs",
-)  # fmt: skip
+# Permission strings are `<resource>.<action>` from the PBAC registry (api-notes §9.3;
+# packages/features/pbac/domain/types/permission-registry.ts), per scope: what an organization
+# role may hold and what a team role may hold (availability.* and ooo.* have no scope at all).
+_CRUD = ("create", "read", "update", "delete")
+_MEMBERS = ("invite", "remove", "listMembers", "listMembersPrivate", "changeMemberRole")
+_SHARED = {
+    "role": _CRUD, "eventType": _CRUD, "insights": ("read",), "workflow": _CRUD,
+    "routingForm": _CRUD, "webhook": _CRUD, "featureOptIn": ("read", "update"),
+}  # fmt: skip
+ORG_PERMISSIONS = frozenset(
+    f"{resource}.{action}"
+    for resource, actions in {
+        **_SHARED,
+        "team": (*_CRUD, *_MEMBERS, "impersonate"),
+        "organization": (
+            *_CRUD, "manageBilling", *_MEMBERS, "impersonate", "passwordReset", "editUsers",
+        ),
+        "booking": ("read", "readOrgBookings", "readRecordings", "update", "readOrgAuditLogs"),
+        "organization.attributes": ("read", "update", "delete", "create", "editUsers"),
+        "watchlist": _CRUD,
+    }.items()
+    for action in actions
+) | {"*.*"}  # fmt: skip
+TEAM_PERMISSIONS = frozenset(
+    f"{resource}.{action}"
+    for resource, actions in {
+        **_SHARED,
+        "team": ("read", "update", "delete", *_MEMBERS, "impersonate"),
+        "booking": ("read", "readTeamBookings", "readRecordings", "update", "readTeamAuditLogs"),
+    }.items()
+    for action in actions
+)
 EMAIL_PATTERN = r"^[^@\s;,<>()\[\]\\\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"  # noqa: E501
 COLOR_PATTERN = r"^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"
 LIST_SEPARATOR = re.compile(r"\s*[;\n]\s*")
@@ -120,14 +142,17 @@ def parse_day(value: str) -> dt.date | None:
 
 def permission_problem(permission: str, team_role: bool) -> str | None:
     """Why the API would refuse ``permission`` (None when it is accepted)."""
+    if not team_role:
+        return None if permission in ORG_PERMISSIONS else "unknown permission"
+    if permission in TEAM_PERMISSIONS:
+        return None
     if permission == "*.*":
-        return "'*.*' is only allowed for organization roles" if team_role else None
-    resource, _, action = permission.rpartition(".")
-    if not resource or resource not in PERMISSION_RESOURCES or action not in PERMISSION_ACTIONS:
-        return "unknown permission"
-    if team_role and resource.startswith("organization"):
+        return "'*.*' is only allowed for organization roles"
+    if permission.startswith("organization") and permission in ORG_PERMISSIONS:
         return "organization permissions are not allowed for team roles"
-    return None
+    return (
+        "unknown permission" if permission not in ORG_PERMISSIONS else "not allowed for team roles"
+    )
 
 
 def did_you_mean(value: str, choices: list[str] | tuple[str, ...], limit: int = 3) -> str:

@@ -1,0 +1,78 @@
+"""Export an organization with webhooks (UUID ids, the newest trigger) while the sandbox injects
+faults, then import the exported workbook back as a dry run: it plans nothing.
+
+Both steps are ``calbulk`` subprocesses, as a person runs them; the result is read from the
+files written (the snapshot's ``webhooks`` table, the plan CSV), not from stdout alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import polars as pl
+import pytest
+
+from tests.cli.conftest import base_env, calbulk, requests_seen
+
+FAULTS = "500=0.1,502=0.05,503=0.05,reset=0.05,latency=0.2:5-40ms,seed=13"
+
+# Prefect's in-process server gets 20 s to start; on 2 shared cores under load that is short.
+SLOW_MACHINE = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+
+
+def _add_webhooks(box) -> list[dict]:
+    org = f"{box.base_url}/v2/organizations/{box.org_id}"
+    headers = {"Authorization": f"Bearer {box.api_key}"}
+    created = []
+    for n, triggers in enumerate(
+        (["BOOKING_CREATED"], ["WRONG_ASSIGNMENT_REPORT", "OOO_CREATED"], ["MEETING_ENDED"])
+    ):
+        body = {"subscriberUrl": f"https://hooks.example.com/{n}", "triggers": triggers,
+                "active": n != 2, "secret": f"whsec-roundtrip-{n}"}  # fmt: skip
+        for _ in range(20):  # the faults apply to this set-up too
+            try:
+                response = httpx.post(f"{org}/webhooks", json=body, headers=headers, timeout=10)
+            except httpx.TransportError:
+                continue
+            if response.status_code == 201:
+                created.append(response.json()["data"])
+                break
+            if response.status_code == 409:  # an earlier try was applied
+                break
+    return created
+
+
+@pytest.mark.slow
+def test_export_with_faults_then_dry_run_import_plans_nothing(start_sandbox, tmp_path) -> None:
+    box = start_sandbox(seed_users=20, seed=6, rate_limit=100000, faults=FAULTS)
+    hooks = _add_webhooks(box)
+    assert len(hooks) >= 2 and all(isinstance(h["id"], str) for h in hooks)
+    env = {**base_env(tmp_path), "CAL_API_URL": box.base_url, "CAL_API_KEY": box.api_key,
+           "CAL_ORG_ID": str(box.org_id), "CAL_RATE_LIMIT": "100000", **SLOW_MACHINE}  # fmt: skip
+    out = tmp_path / "exports"
+
+    exported = calbulk(env, "export", "--out", str(out), "--format", "parquet,csv,xlsx")
+
+    assert exported.returncode == 0, exported.stdout[-3000:] + exported.stderr[-3000:]
+    folder = Path(exported.stdout.strip().splitlines()[-1])
+    webhooks = pl.read_parquet(folder / "webhooks.parquet")
+    assert webhooks.schema["webhook_id"] == pl.Utf8
+    assert {h["id"] for h in hooks} <= set(webhooks["webhook_id"])
+    wrong = webhooks.filter(pl.col("triggers").list.contains("WRONG_ASSIGNMENT_REPORT"))
+    assert wrong.height == 1
+    faults = requests_seen(box)["faults"]
+    assert sum(faults.values()) > 0, f"no fault was injected: the test would prove nothing {faults}"
+
+    planned = calbulk(env, "import", str(folder / "snapshot.xlsx"), "--dry-run")
+
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr[-3000:]
+    plans = list(folder.glob("*plan*.csv"))
+    assert len(plans) == 1, sorted(p.name for p in folder.iterdir())
+    plan = pl.read_csv(plans[0], infer_schema=False)
+    assert plan.height > 0  # every row of the workbook was planned ...
+    assert plan.filter(pl.col("action") != "none").height == 0, plan.filter(
+        pl.col("action") != "none"
+    )  # ... and nothing needs doing
+    secrets = "".join(p.read_text(errors="replace") for p in folder.glob("*.csv"))
+    assert "whsec-roundtrip" not in secrets and box.api_key not in secrets
