@@ -26,6 +26,11 @@ from transforms.sheets.columns import KINDS, ColumnMap, detect_kind, map_columns
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!")
 _INVISIBLE = "\ufeff\u200b\u00a0"
+# What str.strip() strips (Unicode white space) plus the invisible characters: one pass in polars.
+_STRIPPED = (
+    " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000" + _INVISIBLE
+)
 _SHEET_ALIASES = {"users": "users", "ooo": "ooo", "out of office": "ooo", "roles": "roles"}
 
 
@@ -131,16 +136,68 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def _read_csv(path: Path, kind: str | None) -> Workbook:
-    text, encoding = decode_csv_bytes(path.read_bytes())
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = sniff_delimiter(first_line)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = ((number, record) for number, record in enumerate(records, start=1))
+    data = path.read_bytes()
+    text, encoding = decode_csv_bytes(data)
+    head = _head_lines(text)
+    delimiter = sniff_delimiter(head[-1] if head else "")
     book = Workbook(path=path, is_excel=False, sheets={}, encoding=encoding)
-    sheet = _build_sheet(path.name, rows, kind, book.problems, formulas=None)
+    if _needs_python_reader(text):
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = ((number, record) for number, record in enumerate(records, start=1))
+        sheet = _build_sheet(path.name, rows, kind, book.problems, formulas=None)
+    else:
+        raw = _polars_csv(data, text, encoding, delimiter, head)
+        sheet = _sheet_from_frame(path.name, raw, 1, kind, book.problems)
     if sheet is not None:
         book.sheets[sheet.kind] = sheet
     return book
+
+
+def _head_lines(text: str) -> list[str]:
+    """The lines up to the first non-blank one (the header), without splitting the whole text."""
+    lines: list[str] = []
+    start = 0
+    while start < len(text) and len(lines) < 1000:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end].rstrip("\r")
+        if line.strip():
+            return [*lines, line]
+        lines.append(line)
+        start = end + 1
+    return []
+
+
+def _needs_python_reader(text: str) -> bool:
+    """Line endings polars numbers differently from Excel (bare CR): read those with ``csv``."""
+    return "\n" not in text and "\r" in text
+
+
+def _polars_csv(
+    data: bytes, text: str, encoding: str, delimiter: str, head: list[str]
+) -> pl.DataFrame:
+    """Every record of the file as text columns ``c0, c1, ...``: one frame row per record.
+
+    As wide as the widest line up to the header, so a title line above the header cuts nothing.
+    """
+    if encoding == "utf-8":
+        payload = data
+    elif encoding == "utf-8-sig":
+        payload = data[3:]
+    else:
+        payload = text.encode("utf-8")
+    width = max(line.count(delimiter) for line in head) + 1 if head else 1
+    if not payload.strip():
+        return pl.DataFrame(schema={f"c{i}": pl.Utf8 for i in range(width)})
+    return pl.read_csv(
+        io.BytesIO(payload),
+        has_header=False,
+        separator=delimiter,
+        schema={f"c{i}": pl.Utf8 for i in range(width)},
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+        encoding="utf8-lossy",
+    )
 
 
 def _read_excel(path: Path, kind: str | None) -> Workbook:
@@ -265,6 +322,112 @@ def _build_sheet(
         attribute_columns=columns.attribute_columns,
         problems=cell_problems,
     )
+
+
+def clean_text(expr: pl.Expr) -> pl.Expr:
+    """:func:`cell_text` for a text column: stripped (invisible characters too), blank -> null."""
+    text = expr.str.strip_chars(_STRIPPED)
+    return pl.when(text.str.len_bytes() > 0).then(text)
+
+
+def _first_nonblank(raw: pl.DataFrame) -> int | None:
+    """Index of the first frame row with a non-blank cell (the header), or None."""
+    for chunk_start in (0, 100):
+        part = raw.slice(chunk_start, 100) if chunk_start == 0 else raw.slice(100)
+        if not part.width:
+            return None
+        hits = part.select(
+            pl.any_horizontal([clean_text(pl.col(c)).is_not_null() for c in part.columns])
+        ).to_series()
+        found = hits.arg_true()
+        if found.len():
+            return chunk_start + int(found[0])
+    return None
+
+
+def _sheet_from_frame(
+    source: str,
+    raw: pl.DataFrame,
+    first_row: int,
+    kind: str | None,
+    problems: list[Problem],
+    *,
+    formulas_are_text: bool = True,
+) -> Sheet | None:
+    """:func:`_build_sheet` for a frame of raw text columns (row ``first_row`` at index 0).
+
+    The same header search, column mapping and cell problems, as polars expressions: only the
+    rows that carry a problem are looked at one by one.
+    """
+    index = _first_nonblank(raw)
+    if index is None:
+        problems.append(
+            file_problem(
+                source,
+                "the file is empty (no header row)",
+                "a header row (e.g. email, username, ...) and one row per person",
+            )
+        )
+        return None
+    header = list(raw.row(index))
+    kind = kind or detect_kind(header)
+    if kind is None:
+        problems.append(
+            file_problem(
+                source,
+                "cannot tell what this sheet holds",
+                "a header with email (users), email+start+end (ooo) or "
+                "name+permissions (roles), or pass --kind",
+            )
+        )
+        return None
+    columns = map_columns(kind, header)
+    problems.extend(_header_problems(source, columns))
+    body = raw.slice(index + 1)
+    cells = [
+        clean_text(pl.col(raw.columns[i])).alias(c)
+        if i < raw.width
+        else pl.lit(None, dtype=pl.Utf8).alias(c)
+        for c, i in columns.positions.items()
+    ]
+    start = first_row + index + 1
+    frame = body.select(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("row"), *cells
+    ).filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns.positions]))
+    frame, cell_problems = _cell_problems(source, frame, columns, formulas_are_text)
+    return Sheet(
+        kind=kind,
+        source=source,
+        frame=frame,
+        headers=dict(columns.headers),
+        attribute_columns=columns.attribute_columns,
+        problems=cell_problems,
+    )
+
+
+def _cell_problems(
+    source: str, frame: pl.DataFrame, columns: ColumnMap, formulas_are_text: bool
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """Formulas typed as text (CSV) and Excel error values: a problem each, then blanked."""
+    found: list[tuple[int, int, Problem]] = []
+    blanked = []
+    for order, column in enumerate(columns.positions):
+        label = columns.headers[column]
+        errors = pl.col(column).is_in(list(EXCEL_ERRORS))
+        formula = pl.col(column).str.starts_with("=") if formulas_are_text else pl.lit(False)
+        bad = frame.filter(errors | formula).select("row", column)
+        if not bad.height:
+            continue
+        for row, text in bad.iter_rows():
+            if formulas_are_text and text.startswith("="):
+                what = ("a formula, not a value", "the value itself")
+            else:
+                what = ("Excel error value", "a value (fix the formula that produced it)")
+            found.append((row, order, Problem(source, row, label, text, *what)))
+        blanked.append(pl.when(errors | formula).then(None).otherwise(pl.col(column)).alias(column))
+    if blanked:
+        frame = frame.with_columns(blanked)
+    return frame, [p for _r, _o, p in sorted(found, key=lambda f: f[:2])]
 
 
 def _header_problems(source: str, columns: ColumnMap) -> list[Problem]:
