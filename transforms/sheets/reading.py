@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.problems import Problem, file_problem
+from transforms.sheets.calamine import NeedsOpenpyxl, read_sheet, sheet_layout
 from transforms.sheets.columns import KINDS, ColumnMap, detect_kind, map_columns, normalise_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -201,6 +202,37 @@ def _polars_csv(
 
 
 def _read_excel(path: Path, kind: str | None) -> Workbook:
+    """calamine for the values; openpyxl when the workbook has formulas, error cells or is not
+    a workbook at all (it names what is wrong, cell by cell)."""
+    import fastexcel
+
+    try:
+        layout = sheet_layout(path)
+        reader = fastexcel.read_excel(path)
+    except (NeedsOpenpyxl, zipfile.BadZipFile, KeyError, OSError, fastexcel.FastExcelError):
+        return _read_excel_openpyxl(path, kind)
+    chosen = _choose_sheets(reader.sheet_names, kind)
+    if any(name not in layout for name, _kind in chosen):
+        return _read_excel_openpyxl(path, kind)
+    book = Workbook(path=path, is_excel=True, sheets={})
+    for sheet_name, sheet_kind in chosen:
+        source = f"{path.name}[{sheet_name}]"
+        raw = read_sheet(reader, sheet_name)
+        sheet = _sheet_from_frame(
+            source, raw, layout[sheet_name], sheet_kind, book.problems, formulas_are_text=False
+        )
+        if sheet is not None and sheet.kind not in book.sheets:
+            book.sheets[sheet.kind] = sheet
+    if not chosen:
+        book.problems.append(
+            file_problem(
+                path.name, "the workbook has no sheets", "sheets named users, ooo or roles"
+            )
+        )
+    return book
+
+
+def _read_excel_openpyxl(path: Path, kind: str | None) -> Workbook:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
