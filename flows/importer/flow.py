@@ -169,7 +169,7 @@ def _report_problems(
 
 def _write_plan(plan: ImportPlan, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    plan.to_frame().write_csv(path)
+    plan.write_csv(path)
     return str(path)
 
 

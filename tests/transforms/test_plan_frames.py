@@ -264,3 +264,21 @@ def test_a_plan_built_from_objects_offers_the_same_accessors():
         (2, "create_user", "create user a"),
         (3, "refuse", "a system role cannot be changed"),
     ]
+
+
+def test_the_plan_file_written_in_batches_is_the_plan_frame(tmp_path):
+    state = org_state_from_tables(richer_tables())
+    path = random_users_csv(tmp_path / "r.csv", seed=4)
+    unchanged = tmp_path / "u.csv"
+    unchanged.write_text("email,locale\nbob@example.com,en\nm21@example.com,fr\nx@example.com,fr\n")
+    for source in (path, unchanged):
+        plan = build_plan(validate_workbook(read_workbook(source), state), state, mode="sync")
+        whole, batched = tmp_path / "whole.csv", tmp_path / "batched.csv"
+        plan.to_frame().write_csv(whole)
+        plan.write_csv(batched, batch_rows=7)
+        assert batched.read_text() == whole.read_text()
+    assert pl.read_csv(batched).select("row", "action").rows() == [
+        (2, "none"),
+        (3, "update_user"),
+        (4, "create_user"),
+    ]

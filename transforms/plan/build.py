@@ -24,6 +24,8 @@ from transforms.plan.steps import (
     RowPlan,
     Step,
     frames_from_rows,
+    plan_text_type,
+    with_text_type,
 )
 from transforms.plan.users import json_of, plan_users
 from transforms.validate.rules import split_list
@@ -55,6 +57,7 @@ def build_plan(
         raise ValueError(f"mode must be add or sync, not {mode!r}")
     rows, steps = [], []
     prelude = pl.DataFrame(schema=PRELUDE_SCHEMA)
+    text = plan_text_type()
     if "users" in validated.typed:
         users = plan_users(
             validated.typed["users"],
@@ -63,6 +66,7 @@ def build_plan(
             mode=mode,
             skip_rows=validated.invalid_rows("users"),
             present=set(validated.sheets["users"].headers),
+            text=text,
         )
         rows.append(users.rows)
         steps.append(users.steps)
@@ -72,14 +76,14 @@ def build_plan(
             validated.frames["ooo"], state, validated.invalid_rows("ooo")
         )
         rows.append(ooo_rows)
-        steps.append(ooo_steps)
+        steps.append(with_text_type(ooo_steps, text))
     if "roles" in validated.frames:
         role_plans = plan_roles(
             validated.frames["roles"], state, validated.invalid_rows("roles"), mode
         )
         role_rows, role_steps = frames_from_rows(role_plans)
         rows.append(role_rows)
-        steps.append(role_steps)
+        steps.append(with_text_type(role_steps, text))
     return ImportPlan(
         mode,
         row_frame=pl.concat(rows) if rows else None,

@@ -11,7 +11,9 @@ prelude) carry what identifies it (the e-mail, the option's value) and are resol
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -163,13 +165,26 @@ class ImportPlan:
         return self.prelude_frame.height + self.step_frame.height
 
     def action_counts(self) -> dict[str, int]:
-        actions = pl.concat([self.prelude_frame["action"], self.step_frame["action"]])
-        counts = actions.to_frame().group_by("action", maintain_order=True).len()
-        return dict(counts.iter_rows())
+        counts: dict[str, int] = {}
+        for frame in (self.prelude_frame, self.step_frame):
+            for action, count in frame.group_by("action", maintain_order=True).len().iter_rows():
+                counts[action] = counts.get(action, 0) + count
+        return counts
 
     def to_frame(self) -> pl.DataFrame:
         """One line per step (and one per unchanged or refused row), for the plan file."""
-        prelude = self.prelude_frame.select(
+        return pl.concat([self._prelude_lines(), *self._row_lines()])
+
+    def write_csv(self, path: Path | str, batch_rows: int = 200_000) -> None:
+        """The plan file (the lines of :meth:`to_frame`), written ``batch_rows`` rows at a
+        time so a plan of millions of steps never sits in memory as text all at once."""
+        with open(path, "wb") as out:
+            self._prelude_lines().write_csv(out)
+            for lines in self._row_lines(batch_rows):
+                lines.write_csv(out, include_header=False)
+
+    def _prelude_lines(self) -> pl.DataFrame:
+        return self.prelude_frame.select(
             sheet=pl.lit("prelude"),
             row=pl.lit(None, dtype=pl.Int64),
             key=pl.lit(""),
@@ -178,31 +193,54 @@ class ImportPlan:
             action="action",
             detail="detail",
             params="params",
+        ).cast(PLAN_SCHEMA)
+
+    def _row_lines(self, batch_rows: int | None = None) -> Iterator[pl.DataFrame]:
+        """Plan-file lines of the rows, sheet by sheet in plan order, ``batch_rows`` at a time:
+        a left join of the rows with their steps (steps are in row order within a sheet)."""
+        for (sheet,), rows in self.row_frame.group_by("sheet", maintain_order=True):
+            steps = self.step_frame.filter(pl.col("sheet") == sheet).drop("sheet")
+            size = batch_rows or max(rows.height, 1)
+            for start in range(0, rows.height, size):
+                batch = rows.slice(start, size)
+                first, last = batch["row"].min(), batch["row"].max()
+                yield _lines(batch, steps.filter(pl.col("row").is_between(first, last)))
+
+
+def _lines(rows: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
+    joined = rows.join(steps, on="row", how="left", maintain_order="left_right")
+    no_step = pl.col("action").is_null()
+    return joined.select(
+        "sheet",
+        "row",
+        "key",
+        "user_id",
+        pl.col("step").fill_null(0),
+        pl.when(no_step)
+        .then(
+            pl.when(pl.col("refusal").is_not_null())
+            .then(pl.lit("refuse"))
+            .otherwise(pl.lit("none"))
         )
-        lines = (
-            self.row_frame.with_row_index("position")
-            .join(self.step_frame, on=["sheet", "row"], how="left", maintain_order="left")
-            .sort("position", "step", maintain_order=True)
-            .select(
-                "sheet",
-                "row",
-                "key",
-                "user_id",
-                pl.col("step").fill_null(0),
-                pl.coalesce(
-                    "action",
-                    pl.when(pl.col("refusal").is_not_null())
-                    .then(pl.lit("refuse"))
-                    .otherwise(pl.lit("none")),
-                ).alias("action"),
-                pl.when(pl.col("action").is_null())
-                .then(pl.coalesce("refusal", pl.lit("nothing to do")))
-                .otherwise(pl.col("detail"))
-                .alias("detail"),
-                "params",
-            )
-        )
-        return pl.concat([prelude, lines]).cast(PLAN_SCHEMA)
+        .otherwise(pl.col("action").cast(pl.Utf8))
+        .alias("action"),
+        pl.when(no_step)
+        .then(pl.coalesce("refusal", pl.lit("nothing to do")))
+        .otherwise(pl.col("detail").cast(pl.Utf8))
+        .alias("detail"),
+        pl.col("params").cast(pl.Utf8),
+    ).cast(PLAN_SCHEMA)
+
+
+def plan_text_type() -> pl.DataType:
+    """The dtype of a plan's repetitive text (action, summary, params): categories of its own,
+    so the thousands of identical ``assign_option`` lines are held once, and freed with it."""
+    return pl.Categorical(pl.Categories.random())
+
+
+def with_text_type(frame: pl.DataFrame, text: pl.DataType) -> pl.DataFrame:
+    """A STEP_SCHEMA frame with its action, detail and params as ``text``."""
+    return frame.cast({**STEP_SCHEMA, "action": text, "detail": text, "params": text})
 
 
 def _materialise(row_frame: pl.DataFrame, step_frame: pl.DataFrame) -> list[RowPlan]:

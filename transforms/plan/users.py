@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.org_state import Attribute, OrgState
-from transforms.plan.steps import PRELUDE_SCHEMA, ROW_SCHEMA, STEP_SCHEMA, Step, params_json
+from transforms.plan.steps import PRELUDE_SCHEMA, ROW_SCHEMA, Step, params_json
 from transforms.validate.rules import canonical_number
 
 SINGLE_VALUED = ("SINGLE_SELECT", "TEXT", "NUMBER")
@@ -64,18 +64,26 @@ def plan_users(
     mode: str,
     skip_rows: set[int],
     present: set[str],
+    text: pl.DataType = pl.Utf8,
 ) -> UsersPlan:
     """Row, step and prelude frames for the valid rows of ``typed`` (``present``: the columns
-    the file has; ``typed``: validation's typed users columns)."""
+    the file has; ``typed``: validation's typed users columns; ``text``: the dtype of the
+    steps' action, detail and params)."""
     current = state.frame("users").rename(
         lambda c: c if c in ("email", "user_id", "org_membership_id") else f"current_{c}"
     )
     desired = typed.filter(~pl.col("row").is_in(sorted(skip_rows))).join(
         current, on="email", how="left", maintain_order="left"
     )
-    pieces = [_create_users(desired), _update_users(desired), _change_org_roles(desired)]
+    pieces: list[pl.DataFrame] = []
+
+    def keep(*new: pl.DataFrame) -> None:  # as text of ``text`` dtype as soon as made
+        types = {**_PIECE, "action": text, "detail": text, "params": text}
+        pieces.extend(p.select(list(_PIECE)).cast(types) for p in new)
+
+    keep(_create_users(desired), _update_users(desired), _change_org_roles(desired))
     if "teams" in present:
-        pieces += _team_steps(desired, state, mode)
+        keep(*_team_steps(desired, state, mode))
     prelude_wanted = []
     for index, (header, attribute) in enumerate(attribute_columns.items()):
         wanted = _explode(desired, header, "option")
@@ -88,8 +96,9 @@ def plan_users(
                 "value",
             )
         )
-        pieces += _attribute_steps(desired, wanted, attribute, index, state, mode)
-    steps = _in_row_order(pl.concat([p.select(list(_PIECE)).cast(_PIECE) for p in pieces]))
+        keep(*_attribute_steps(desired, wanted, attribute, index, state, mode))
+    steps = _in_row_order(pl.concat(pieces, rechunk=False))
+    del pieces[:]
     rows = desired.select(
         sheet=pl.lit("users"),
         row="row",
@@ -101,7 +110,7 @@ def plan_users(
             [pl.when(pl.col(c).is_not_null()).then(pl.lit(note)) for c, note in NOT_SENT.items()]
         ).list.drop_nulls(),
     ).cast(ROW_SCHEMA)
-    return UsersPlan(rows, steps.cast(STEP_SCHEMA), _prelude(prelude_wanted, attribute_columns))
+    return UsersPlan(rows, steps, _prelude(prelude_wanted, attribute_columns))
 
 
 def _in_row_order(steps: pl.DataFrame) -> pl.DataFrame:
