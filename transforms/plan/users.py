@@ -72,9 +72,11 @@ def plan_users(
     current = state.frame("users").rename(
         lambda c: c if c in ("email", "user_id", "org_membership_id") else f"current_{c}"
     )
-    desired = typed.filter(~pl.col("row").is_in(sorted(skip_rows))).join(
-        current, on="email", how="left", maintain_order="left"
-    )
+    if skip_rows:
+        typed = typed.filter(~pl.col("row").is_in(sorted(skip_rows)))
+    # joined on the e-mail alone, then put beside the typed columns (which are not copied)
+    matched = typed.select("email").join(current, on="email", how="left", maintain_order="left")
+    desired = typed.hstack(matched.drop("email"))
     pieces: list[pl.DataFrame] = []
 
     def keep(*new: pl.DataFrame) -> None:  # as text of ``text`` dtype as soon as made
@@ -83,7 +85,7 @@ def plan_users(
 
     keep(_create_users(desired), _update_users(desired), _change_org_roles(desired))
     if "teams" in present:
-        keep(*_team_steps(desired, state, mode))
+        keep(*_team_steps(desired, state, mode, text))
     prelude_wanted = []
     for index, (header, attribute) in enumerate(attribute_columns.items()):
         wanted = _explode(desired, header, "option")
@@ -96,7 +98,7 @@ def plan_users(
                 "value",
             )
         )
-        keep(*_attribute_steps(desired, wanted, attribute, index, state, mode))
+        keep(*_attribute_steps(desired, wanted, attribute, index, state, mode, text))
     steps = _in_row_order(pl.concat(pieces, rechunk=False))
     del pieces[:]
     rows = desired.select(
@@ -238,7 +240,20 @@ def _explode(desired: pl.DataFrame, column: str, what: str) -> pl.DataFrame:
     )
 
 
-def _team_steps(desired: pl.DataFrame, state: OrgState, mode: str) -> list[pl.DataFrame]:
+def _texts_once(
+    frame: pl.DataFrame, keys: list[str], text: pl.DataType, **columns: pl.Expr
+) -> pl.DataFrame:
+    """``frame`` with ``columns`` (a summary, params) made once per distinct ``keys`` and
+    joined back as ``text``: a thousand hires joining one team share one line of text."""
+    texts = (
+        frame.select(keys).unique().with_columns(**{k: e.cast(text) for k, e in columns.items()})
+    )
+    return frame.join(texts, on=keys, how="left", maintain_order="left", nulls_equal=True)
+
+
+def _team_steps(
+    desired: pl.DataFrame, state: OrgState, mode: str, text: pl.DataType
+) -> list[pl.DataFrame]:
     names = state.frame("team_names")
     team_name = pl.coalesce("team_name", pl.col("team_id").cast(pl.Utf8))
     wanted = (
@@ -246,7 +261,13 @@ def _team_steps(desired: pl.DataFrame, state: OrgState, mode: str) -> list[pl.Da
         .join(state.frame("team_memberships"), on=["user_id", "team_id"], how="left")
         .join(names, on="team_id", how="left")
     )
-    added = wanted.filter(pl.col("membership_id").is_null())
+    added = _texts_once(
+        wanted.filter(pl.col("membership_id").is_null()),
+        ["team_id", "role", "team_name"],
+        text,
+        detail=pl.format("join team {} as {}", team_name, "role"),
+        params=json_of(team_id=pl.col("team_id"), role=pl.col("role")),
+    )
     changed = wanted.filter(
         pl.col("membership_id").is_not_null() & (pl.col("held_role") != pl.col("role"))
     )
@@ -256,8 +277,8 @@ def _team_steps(desired: pl.DataFrame, state: OrgState, mode: str) -> list[pl.Da
             _TEAMS,
             position=pl.col("position"),
             action=pl.lit("add_team_membership"),
-            detail=pl.format("join team {} as {}", team_name, "role"),
-            params=json_of(team_id=pl.col("team_id"), role=pl.col("role")),
+            detail=pl.col("detail"),
+            params=pl.col("params"),
         ),
         _piece(
             changed,
@@ -310,6 +331,7 @@ def _attribute_steps(
     index: int,
     state: OrgState,
     mode: str,
+    text: pl.DataType,
 ) -> list[pl.DataFrame]:
     held = (
         state.frame("assignments")
@@ -336,18 +358,25 @@ def _attribute_steps(
     matched = matched.with_columns(match=pl.coalesce("id_match", "value_match"))
     group = _ATTRIBUTES + 2 * index
     name = pl.lit(attribute.name)
+    assigned = _texts_once(
+        matched.filter(pl.col("match").is_null()),
+        ["option_id", "value"],
+        text,
+        detail=pl.format("set {}={}", name, "value"),
+        params=json_of(
+            attribute_id=pl.lit(attribute.attribute_id),
+            option_id=pl.col("option_id"),
+            value=pl.col("value"),
+        ),
+    )
     pieces = [
         _piece(
-            matched.filter(pl.col("match").is_null()),
+            assigned,
             group + 1,
             position=pl.col("position"),
             action=pl.lit("assign_option"),
-            detail=pl.format("set {}={}", name, "value"),
-            params=json_of(
-                attribute_id=pl.lit(attribute.attribute_id),
-                option_id=pl.col("option_id"),
-                value=pl.col("value"),
-            ),
+            detail=pl.col("detail"),
+            params=pl.col("params"),
         )
     ]
     single = attribute.type in SINGLE_VALUED
