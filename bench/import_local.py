@@ -25,6 +25,7 @@ BAD_ROWS = 200_000
 def users_frame(rows: int, bad_every: int | None = None) -> pl.DataFrame:
     """New hires of the demo org: team, two single-selects and a number each."""
     frame = pl.DataFrame({"i": range(rows)}).select(
+        "i",
         email=pl.format("person{}@big.example", "i"),
         username=pl.format("person{}", "i"),
         time_zone=pl.lit("Europe/Berlin"),
@@ -40,7 +41,7 @@ def users_frame(rows: int, bad_every: int | None = None) -> pl.DataFrame:
             time_zone=pl.when(bad).then(pl.lit("Europe/Berln")).otherwise("time_zone"),
             Department=pl.when(bad).then(pl.lit("Salse")).otherwise("Department"),
         )
-    return frame
+    return frame.drop("i")
 
 
 def _peak_mb() -> float:
