@@ -117,7 +117,7 @@ def plan_users(
 
 def _in_row_order(steps: pl.DataFrame) -> pl.DataFrame:
     """Sort steps by (row, order) and number them 1.. within their row."""
-    if steps.height and steps["row"].max() < _ROWS_FOR_ONE_KEY:
+    if steps.height and steps["row"].max() < _ROWS_FOR_ONE_KEY and steps["order"].max() < 1 << 40:
         steps = steps.sort(pl.col("row") * (1 << 40) + pl.col("order"))
     else:
         steps = steps.sort("row", "order")
