@@ -16,7 +16,8 @@
 2. Apply without a limit: ``--unlimited-users`` hires applied on a sandbox with a huge limit,
    next to what the sandbox serves for the same mix with plain httpx (bench/sandbox.py's
    ``measure_mix``, measured in the same run). The target: calbulk at >= 80% of it.
-3. Writes a ``--big-rows`` users CSV and times reading, validation and planning (no network).
+3. Writes 100,000 and ``--big-rows`` users CSVs (and a 100,000-row .xlsx) and times reading,
+   validation and planning next to polars' own read (no network; see bench/import_local.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import time
 from pathlib import Path
 
 import httpx
-import polars as pl
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -43,7 +43,7 @@ from flows.importer.journal import Journal  # noqa: E402
 from flows.importer.pipeline import read_current_state  # noqa: E402
 from flows.importer.steps import RunContext  # noqa: E402
 from transforms.plan.build import build_plan  # noqa: E402
-from transforms.sheets.example import demo_state, onboarding_frames  # noqa: E402
+from transforms.sheets.example import onboarding_frames  # noqa: E402
 from transforms.sheets.reading import read_workbook  # noqa: E402
 from transforms.validate.sheet import validate_workbook  # noqa: E402
 
@@ -182,31 +182,9 @@ async def bench_unlimited(users: int, workdir: Path) -> None:
 
 
 def bench_big(rows: int, workdir: Path) -> None:
-    state = demo_state()
-    path = workdir / "big.csv"
-    started = time.perf_counter()
-    frame = pl.DataFrame({"i": range(rows)}).select(
-        email=pl.format("person{}@big.example", "i"),
-        username=pl.format("person{}", "i"),
-        time_zone=pl.lit("Europe/Berlin"),
-        org_role=pl.lit("MEMBER"),
-        teams=pl.lit("Engineering"),
-        Department=pl.lit("Sales"),
-        Office=pl.lit("Remote"),
-        Level=(pl.col("i") % 9 + 1).cast(pl.Utf8),
-    )
-    frame.write_csv(path)
-    print(f"big file: {rows} rows, {path.stat().st_size / 1e6:.0f} MB, "
-          f"written in {time.perf_counter() - started:.1f} s")  # fmt: skip
-    t0 = time.perf_counter()
-    book = read_workbook(path)
-    t1 = time.perf_counter()
-    validated = validate_workbook(book, state)
-    t2 = time.perf_counter()
-    plan = build_plan(validated, state)
-    t3 = time.perf_counter()
-    print(f"  read {t1 - t0:.1f} s, validate {t2 - t1:.1f} s, plan {t3 - t2:.1f} s "
-          f"({plan.step_count} steps, {len(validated.errors)} errors)")  # fmt: skip
+    from import_local import bench_local  # bench/import_local.py: the local work, timed
+
+    bench_local(rows, workdir)
 
 
 async def api_benches(args: argparse.Namespace, tmp: Path) -> None:

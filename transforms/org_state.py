@@ -46,6 +46,7 @@ class OrgState:
     ooo_keys: set[tuple[int, str, str]] = field(default_factory=set)
     roles: dict[tuple[int | None, str], dict] = field(default_factory=dict)
     role_permissions: dict[str, set[str]] = field(default_factory=dict)
+    _frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def attribute_for_header(self, header: str) -> Attribute | None:
         """The org attribute a users-sheet column means (by name or slug, any case/spacing)."""
@@ -67,6 +68,130 @@ class OrgState:
 
     def user(self, email: str) -> dict | None:
         return self.users_by_email.get(_key(email))
+
+    def frame(self, name: str) -> pl.DataFrame:
+        """The state as a frame for joins (built once): see :data:`STATE_FRAMES` for the names.
+
+        Keys are the lookups' keys (``email``: trimmed, case-folded), so a join on a file's
+        normalised column finds what :meth:`user` or :meth:`team` would.
+        """
+        if name not in self._frames:
+            self._frames[name] = STATE_FRAMES[name](self)
+        return self._frames[name]
+
+
+def _users_frame(state: OrgState) -> pl.DataFrame:
+    """One row per member: email key, ids, the fields the import may change, and org role."""
+    users = list(state.users_by_email.items())
+    ids = [u["user_id"] for _k, u in users]
+    return pl.DataFrame(
+        {
+            "email": [k for k, _u in users],
+            "user_id": ids,
+            "username": [_lower(u.get("username")) for _k, u in users],
+            "time_zone": [u.get("time_zone") for _k, u in users],
+            "locale": [u.get("locale") for _k, u in users],
+            "time_format": [_int(u.get("time_format")) for _k, u in users],
+            "org_role": [state.org_roles.get(i) for i in ids],
+            "org_membership_id": [state.org_membership_ids.get(i) for i in ids],
+            "pending": [state.accepted.get(i) is False for i in ids],
+        },
+        schema={
+            "email": pl.Utf8,
+            "user_id": pl.Int64,
+            "username": pl.Utf8,
+            "time_zone": pl.Utf8,
+            "locale": pl.Utf8,
+            "time_format": pl.Int64,
+            "org_role": pl.Utf8,
+            "org_membership_id": pl.Int64,
+            "pending": pl.Boolean,
+        },
+    )
+
+
+def _lower(value: object) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _usernames_frame(state: OrgState) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "username": list(state.users_by_username),
+            "owner_id": list(state.users_by_username.values()),
+        },
+        schema={"username": pl.Utf8, "owner_id": pl.Int64},
+    )
+
+
+def _team_memberships_frame(state: OrgState) -> pl.DataFrame:
+    rows = [
+        (user_id, team_id, m["membership_id"], m["role"])
+        for user_id, held in state.team_memberships.items()
+        for team_id, m in held.items()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "user_id": pl.Int64,
+            "team_id": pl.Int64,
+            "membership_id": pl.Int64,
+            "held_role": pl.Utf8,
+        },
+        orient="row",
+    )
+
+
+def _team_names_frame(state: OrgState) -> pl.DataFrame:
+    names = {t["team_id"]: t["name"] for t in state.teams_by_name.values()}
+    return pl.DataFrame(
+        {"team_id": list(names), "team_name": list(names.values())},
+        schema={"team_id": pl.Int64, "team_name": pl.Utf8},
+    )
+
+
+def _assignments_frame(state: OrgState) -> pl.DataFrame:
+    rows = [
+        (user_id, attribute_id, option_id, value)
+        for user_id, by_attribute in state.assignments.items()
+        for attribute_id, held in by_attribute.items()
+        for option_id, value in held.items()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "user_id": pl.Int64,
+            "attribute_id": pl.Utf8,
+            "held_option_id": pl.Utf8,
+            "held_value": pl.Utf8,
+        },
+        orient="row",
+    )
+
+
+def _ooo_frame(state: OrgState) -> pl.DataFrame:
+    return pl.DataFrame(
+        sorted(state.ooo_keys),
+        schema={"user_id": pl.Int64, "start": pl.Utf8, "end": pl.Utf8},
+        orient="row",
+    ).with_columns(exists=pl.lit(True))
+
+
+STATE_FRAMES = {
+    "users": _users_frame,
+    "usernames": _usernames_frame,
+    "team_memberships": _team_memberships_frame,
+    "team_names": _team_names_frame,
+    "assignments": _assignments_frame,
+    "ooo": _ooo_frame,
+}
 
 
 def _rows(tables: dict[str, pl.DataFrame], name: str) -> list[dict]:

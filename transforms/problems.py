@@ -8,7 +8,7 @@ problems in this one shape, so the errors file and the table on screen need one 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -48,10 +48,10 @@ def file_problem(sheet: str, problem: str, accepted: str) -> Problem:
 
 def problems_frame(problems: Iterable[Problem]) -> pl.DataFrame:
     """Problems as a table sorted the way a person reads the sheet (sheet, row, column)."""
-    rows = [asdict(p) for p in problems]
-    frame = (
-        pl.DataFrame(rows, schema=PROBLEM_SCHEMA) if rows else pl.DataFrame(schema=PROBLEM_SCHEMA)
-    )
+    rows = [
+        (p.sheet, p.row, p.column, p.value, p.problem, p.accepted, p.severity) for p in problems
+    ]
+    frame = pl.DataFrame(rows, schema=PROBLEM_SCHEMA, orient="row")
     return frame.sort(["sheet", "row", "column"], nulls_last=False, maintain_order=True)
 
 

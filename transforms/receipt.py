@@ -40,63 +40,83 @@ def receipt_frame(
 
     ``frames`` are the normalised sheets (``row`` + key column), ``sources`` the sheet's source
     name per kind (problems are keyed by it), ``not_applied`` the reason when nothing was sent.
+    Rows meet their result and their problems by joins on (sheet, row).
     """
-    by_row = {(r["sheet"], r["row"]): r for r in results}
-    errors: dict[tuple[str, int], list[str]] = {}
-    for problem in problems:
-        if problem.is_error and problem.row is not None:
-            text = f"{problem.column}: {problem.problem} ({problem.value!s})"
-            errors.setdefault((problem.sheet, problem.row), []).append(text)
+    done = _results_frame(results)
+    errors = _errors_frame(problems)
     lines = []
     for kind, frame in frames.items():
-        key_column = KEY_COLUMN[kind]
-        for row, key in frame.select("row", key_column).iter_rows():
-            result = by_row.get((kind, row))
-            if result is not None:
-                lines.append(_result_line(kind, row, result))
-                continue
-            reasons = errors.get((sources.get(kind, kind), row))
-            error = "; ".join(reasons) if reasons else not_applied or "not planned"
-            lines.append(_line(kind, row, key, None, "skipped", [], error, []))
-    return pl.DataFrame(lines, schema=RECEIPT_SCHEMA)
+        rows = frame.select(
+            pl.lit(kind).alias("sheet"),
+            "row",
+            pl.col(KEY_COLUMN[kind]).cast(pl.Utf8).alias("key"),
+            pl.lit(sources.get(kind, kind)).alias("source"),
+        )
+        joined = rows.join(done, on=["sheet", "row"], how="left", maintain_order="left").join(
+            errors, on=["source", "row"], how="left", maintain_order="left"
+        )
+        ran = pl.col("outcome").is_not_null()
+        skipped_because = pl.coalesce("reasons", pl.lit(not_applied or "not planned"))
+        lines.append(
+            joined.select(
+                "sheet",
+                "row",
+                pl.when(ran).then(pl.col("result_key")).otherwise(pl.col("key")).alias("email"),
+                pl.when(ran).then(pl.col("user_id")).alias("user_id"),
+                pl.col("outcome").fill_null("skipped"),
+                pl.when(ran).then(pl.col("done")).alias("done"),
+                pl.when(ran).then(pl.col("error")).otherwise(skipped_because).alias("error"),
+                pl.when(ran).then(pl.col("notes")).alias("notes"),
+            )
+        )
+    return pl.concat(lines).cast(RECEIPT_SCHEMA) if lines else pl.DataFrame(schema=RECEIPT_SCHEMA)
+
+
+def _results_frame(results: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """Results as one line per (sheet, row); lists of what was done and notes joined by ``; ``."""
+    lines = [
+        (
+            r["sheet"],
+            r["row"],
+            r["key"],
+            r.get("user_id"),
+            r["outcome"],
+            "; ".join(r.get("done") or []) or None,
+            r.get("error"),
+            "; ".join(r.get("notes") or []) or None,
+        )
+        for r in results
+    ]
+    schema = {
+        "sheet": pl.Utf8,
+        "row": pl.Int64,
+        "result_key": pl.Utf8,
+        "user_id": pl.Int64,
+        "outcome": pl.Utf8,
+        "done": pl.Utf8,
+        "error": pl.Utf8,
+        "notes": pl.Utf8,
+    }
+    frame = pl.DataFrame(lines, schema=schema, orient="row")
+    return frame.unique(["sheet", "row"], keep="last", maintain_order=True)
+
+
+def _errors_frame(problems: Iterable[Problem]) -> pl.DataFrame:
+    """Each row's errors as one text: ``column: problem (value)``, ``; ``-separated."""
+    lines = [
+        (p.sheet, p.row, f"{p.column}: {p.problem} ({p.value!s})")
+        for p in problems
+        if p.is_error and p.row is not None
+    ]
+    frame = pl.DataFrame(
+        lines, schema={"source": pl.Utf8, "row": pl.Int64, "text": pl.Utf8}, orient="row"
+    )
+    return frame.group_by("source", "row", maintain_order=True).agg(
+        reasons=pl.col("text").str.join("; ")
+    )
 
 
 def outcome_counts(receipt: pl.DataFrame) -> dict[str, int]:
     """How many rows ended in each outcome (every outcome listed, zeros included)."""
     counts = dict(receipt.group_by("outcome").len().iter_rows())
     return {outcome: int(counts.get(outcome, 0)) for outcome in OUTCOMES}
-
-
-def _result_line(kind: str, row: int, result: Mapping[str, Any]) -> dict[str, Any]:
-    return _line(
-        kind,
-        row,
-        result["key"],
-        result.get("user_id"),
-        result["outcome"],
-        result.get("done") or [],
-        result.get("error"),
-        result.get("notes") or [],
-    )
-
-
-def _line(
-    kind: str,
-    row: int,
-    key: str | None,
-    user_id: int | None,
-    outcome: str,
-    done: list[str],
-    error: str | None,
-    notes: list[str],
-) -> dict[str, Any]:
-    return {
-        "sheet": kind,
-        "row": row,
-        "email": key,
-        "user_id": user_id,
-        "outcome": outcome,
-        "done": "; ".join(done) or None,
-        "error": error,
-        "notes": "; ".join(notes) or None,
-    }

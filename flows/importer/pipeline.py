@@ -233,7 +233,7 @@ def _report_problems(
 
 def _write_plan(plan: ImportPlan, path: Path) -> str:
     with private_file(path) as target:
-        plan.to_frame().write_csv(target)
+        plan.write_csv(target)
     return str(path)
 
 

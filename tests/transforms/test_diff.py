@@ -92,7 +92,7 @@ def _renumbered(records: dict) -> dict:
         if "teamId" in r:
             r["teamId"] = tid(r["teamId"])
     for w in new["webhooks"]:
-        w["id"] += 40
+        w["id"] = "moved-" + w["id"]
         w["triggers"] = list(reversed(w["triggers"]))
     for rows in new.values():
         rows.reverse()

@@ -139,3 +139,79 @@ def test_a_repeated_header_is_a_warning_and_the_first_column_wins(tmp_path):
     assert book.sheets["users"].frame["email"].to_list() == ["a@example.com"]
     [warning] = book.all_problems()
     assert warning.severity == "warning" and warning.column == "E-mail"
+
+
+def _odd_workbook(path):
+    """Values of every kind, a styled empty first row, a sheet starting in column B."""
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    users = wb.active
+    users.title = "users"
+    users["A1"].font = Font(bold=True)
+    users.append([])
+    for row in (
+        [None, "E-mail", "Time format", "Level", "Start", "Flag", "Note"],
+        [None, " ana@example.com ", 24.0, 4.5, dt.datetime(2026, 3, 2), True, "x"],
+        [None, "bob@example.com", 12, 1e20, dt.datetime(2026, 3, 2, 9, 30), False, dt.time(9, 30)],
+        [],
+        [None, "cy@example.com", "12", 0.25, dt.date(2026, 1, 2), None, "\u00a0"],
+    ):
+        users.append(row)
+    wb.create_sheet("Instructions")["C3"] = "fill in the users sheet"
+    ooo = wb.create_sheet("OOO")
+    ooo.append(["email", "start", "end", "reason"])
+    ooo.append(["ana@example.com", dt.datetime(2026, 7, 1), dt.datetime(2026, 7, 3), "Sick"])
+    wb.save(path)
+    return path
+
+
+def _sheets(book):
+    return {
+        kind: (sheet.source, sheet.frame.to_dicts(), sheet.headers, sheet.attribute_columns)
+        for kind, sheet in book.sheets.items()
+    }, [(p.row, p.column, p.value, p.problem) for p in book.all_problems()]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["odd", "onboarding", "excel_dates_numbers.xlsx", "users.xlsx", "ooo.xlsx", "roles.xlsx"],
+)
+def test_calamine_reads_workbooks_exactly_as_openpyxl_does(tmp_path, name):
+    from pathlib import Path
+
+    from transforms.sheets.calamine import sheet_layout
+    from transforms.sheets.example import write_example_workbook
+    from transforms.sheets.reading import _read_excel_openpyxl
+
+    root = Path(__file__).resolve().parents[2]
+    path = {
+        "odd": lambda: _odd_workbook(tmp_path / "odd.xlsx"),
+        "onboarding": lambda: write_example_workbook(tmp_path / "onboarding.xlsx", 60),
+        "excel_dates_numbers.xlsx": lambda: root / "tests/corpus/files" / name,
+    }.get(name, lambda: root / "templates" / name)()
+    assert sheet_layout(path)  # no formulas or error cells: calamine reads it
+    fast = read_workbook(path)
+    assert _sheets(fast) == _sheets(_read_excel_openpyxl(path, None))
+    assert fast.sheets
+
+
+def test_odd_workbook_rows_and_cells_read_as_excel_shows_them(tmp_path):
+    book = read_workbook(_odd_workbook(tmp_path / "odd.xlsx"))
+    users = book.sheets["users"].frame
+    assert users["row"].to_list() == [4, 5, 7]  # header on row 3 under a styled blank row
+    assert users["time_format"].to_list() == ["24", "12", "12"]
+    assert users["Start"].to_list() == ["2026-03-02", "2026-03-02T09:30:00", "2026-01-02"]
+    assert users["Flag"].to_list() == ["TRUE", "FALSE", None]
+    assert users["Note"].to_list() == ["x", "09:30:00", None]
+    assert users["Level"].to_list() == ["4.5", "100000000000000000000", "0.25"]
+    assert book.all_problems() == []
+
+
+def test_formulas_and_error_cells_send_a_workbook_to_openpyxl():
+    from pathlib import Path
+
+    from transforms.sheets.calamine import NeedsOpenpyxl, sheet_layout
+
+    with pytest.raises(NeedsOpenpyxl):
+        sheet_layout(Path(__file__).resolve().parents[1] / "corpus/files/formulas.xlsx")

@@ -1,9 +1,9 @@
-"""The import plan: what the file wants minus what the organization has, as steps per row.
+"""The import plan: what the file wants minus what the organization has, as step frames.
 
-``build_plan`` plans the users sheet (``transforms.plan.users``), out-of-office entries and
-custom roles. It is pure: the same file against the same state gives the same plan, and a file
-that has been applied plans nothing. Rows with validation errors are left out (the receipt
-reports them as skipped).
+``build_plan`` plans the users sheet (``transforms.plan.users``) and out-of-office entries as
+joins on natural keys, and custom roles (a handful per org) row by row. It is pure: the same
+file against the same state gives the same plan, and a file that has been applied plans nothing.
+Rows with validation errors are left out (the receipt reports them as skipped).
 
 OOO entries are whole UTC days; an entry with the same person, first and last day is already
 there. Roles are matched by (team, name); ``add`` adds missing permissions, ``sync`` makes the
@@ -16,8 +16,18 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.org_state import OrgState
-from transforms.plan.steps import ImportPlan, RowPlan, Step
-from transforms.plan.users import OptionPrelude, plan_users
+from transforms.plan.steps import (
+    PRELUDE_SCHEMA,
+    ROW_SCHEMA,
+    STEP_SCHEMA,
+    ImportPlan,
+    RowPlan,
+    Step,
+    frames_from_rows,
+    plan_text_type,
+    with_text_type,
+)
+from transforms.plan.users import json_of, plan_users
 from transforms.validate.rules import split_list
 from transforms.validate.sheet import ValidatedImport
 
@@ -38,56 +48,96 @@ def build_plan(
     mode: str = "add",
     create_missing_options: bool = False,
 ) -> ImportPlan:
-    """Plan every valid row of every sheet (users first: OOO rows may need the users)."""
+    """Plan every valid row of every sheet (users first: OOO rows may need the users).
+
+    ``create_missing_options`` is decided in validation (the typed columns say which options
+    are to be created); it is accepted here for callers that pass it.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be add or sync, not {mode!r}")
-    plan = ImportPlan(mode=mode)
-    prelude = OptionPrelude()
-    if "users" in validated.frames:
-        sheet = validated.sheets["users"]
-        plan.rows += plan_users(
-            validated.frames["users"],
+    rows, steps = [], []
+    prelude = pl.DataFrame(schema=PRELUDE_SCHEMA)
+    text = plan_text_type()
+    if "users" in validated.typed:
+        users = plan_users(
+            validated.typed["users"],
             state,
             validated.attribute_columns,
             mode=mode,
-            create_missing_options=create_missing_options,
             skip_rows=validated.invalid_rows("users"),
-            prelude=prelude,
-            present=set(sheet.headers),
+            present=set(validated.sheets["users"].headers),
+            text=text,
         )
+        rows.append(users.rows)
+        steps.append(users.steps)
+        prelude = users.prelude
     if "ooo" in validated.frames:
-        plan.rows += plan_ooo(validated.frames["ooo"], state, validated.invalid_rows("ooo"))
+        ooo_rows, ooo_steps = plan_ooo(
+            validated.frames["ooo"], state, validated.invalid_rows("ooo")
+        )
+        rows.append(ooo_rows)
+        steps.append(with_text_type(ooo_steps, text))
     if "roles" in validated.frames:
-        plan.rows += plan_roles(
+        role_plans = plan_roles(
             validated.frames["roles"], state, validated.invalid_rows("roles"), mode
         )
-    plan.prelude = prelude.steps
-    return plan
+        role_rows, role_steps = frames_from_rows(role_plans)
+        rows.append(role_rows)
+        steps.append(with_text_type(role_steps, text))
+    return ImportPlan(
+        mode,
+        row_frame=pl.concat(rows) if rows else None,
+        step_frame=pl.concat(steps) if steps else None,
+        prelude_frame=prelude,
+    )
 
 
-def plan_ooo(frame: pl.DataFrame, state: OrgState, skip_rows: set[int]) -> list[RowPlan]:
-    """One create per entry the person does not have yet (same first and last day)."""
-    plans = []
-    for entry in frame.iter_rows(named=True):
-        if entry["row"] in skip_rows:
-            continue
-        user = state.user(entry["email"])
-        user_id = user["user_id"] if user else None
-        plan = RowPlan("ooo", entry["row"], entry["email"], user_id)
-        if user_id is None or (user_id, entry["start"], entry["end"]) not in state.ooo_keys:
-            params = {
-                "email": entry["email"],
-                "start": f"{entry['start']}T00:00:00.000Z",
-                "end": f"{entry['end']}T00:00:00.000Z",
-                "reason": entry["reason"] or "unspecified",
-                "notes": entry["notes"],
-                "covering_email": entry["covering_email"],
-            }
-            cover = f", covered by {entry['covering_email']}" if entry["covering_email"] else ""
-            summary = f"out of office {entry['start']}..{entry['end']} ({params['reason']}{cover})"
-            plan.steps.append(Step("create_ooo", params, summary))
-        plans.append(plan)
-    return plans
+def plan_ooo(
+    frame: pl.DataFrame, state: OrgState, skip_rows: set[int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One create per entry the person does not have yet (same first and last day), as a join
+    of the entries on (user, first day, last day) with the org's."""
+    users = state.frame("users").select("email", "user_id")
+    entries = (
+        frame.filter(~pl.col("row").is_in(sorted(skip_rows)))
+        .join(users, on="email", how="left", maintain_order="left")
+        .join(state.frame("ooo"), on=["user_id", "start", "end"], how="left", maintain_order="left")
+    )
+    rows = entries.select(
+        sheet=pl.lit("ooo"),
+        row="row",
+        key="email",
+        user_id="user_id",
+        creates=pl.lit(False),
+        refusal=pl.lit(None, dtype=pl.Utf8),
+        notes=pl.lit([], dtype=pl.List(pl.Utf8)),
+    ).cast(ROW_SCHEMA)
+    reason = pl.col("reason").fill_null("unspecified")
+    cover = pl.col("covering_email")
+    steps = entries.filter(pl.col("exists").is_null()).select(
+        sheet=pl.lit("ooo"),
+        row="row",
+        step=pl.lit(1, dtype=pl.Int64),
+        action=pl.lit("create_ooo"),
+        detail=pl.format(
+            "out of office {}..{} ({}{})",
+            "start",
+            "end",
+            reason,
+            pl.when(cover.is_not_null())
+            .then(pl.format(", covered by {}", cover))
+            .otherwise(pl.lit("")),
+        ),
+        params=json_of(
+            email=pl.col("email"),
+            start=pl.format("{}T00:00:00.000Z", "start"),
+            end=pl.format("{}T00:00:00.000Z", "end"),
+            reason=reason,
+            notes=pl.col("notes"),
+            covering_email=cover,
+        ),
+    )
+    return rows, steps.cast(STEP_SCHEMA)
 
 
 def plan_roles(

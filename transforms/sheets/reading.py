@@ -11,55 +11,28 @@ reported as problems rather than read as data.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from transforms.problems import Problem, file_problem
-from transforms.sheets.columns import KINDS, ColumnMap, detect_kind, map_columns, normalise_header
+from transforms.sheets.building import (
+    EXCEL_ERRORS,
+    Sheet,
+    build_sheet,
+    cell_text,
+    clean_text,
+    sheet_from_frame,
+)
+from transforms.sheets.calamine import NeedsOpenpyxl, read_sheet, sheet_layout
+from transforms.sheets.columns import KINDS, normalise_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!")
-_INVISIBLE = "\ufeff\u200b\u00a0"
 _SHEET_ALIASES = {"users": "users", "ooo": "ooo", "out of office": "ooo", "roles": "roles"}
-
-
-@dataclass
-class Sheet:
-    """One sheet of an import file, canonicalised.
-
-    ``frame`` has ``row`` (Int64) and one Utf8 column per mapped header; ``headers`` maps each
-    column to the header text as typed; ``attribute_columns`` are users-sheet columns left for
-    the org's attributes.
-    """
-
-    kind: str
-    source: str
-    frame: pl.DataFrame
-    headers: dict[str, str]
-    attribute_columns: tuple[str, ...] = ()
-    problems: list[Problem] = field(default_factory=list)
-
-    def label(self, column: str) -> str:
-        """The header text the person typed for ``column``."""
-        return self.headers.get(column, column)
-
-    def problem(
-        self,
-        row: int | None,
-        column: str,
-        value: str | None,
-        problem: str,
-        accepted: str,
-        severity: str = "error",
-    ) -> Problem:
-        """A problem on this sheet, naming ``column`` the way the person typed its header."""
-        return Problem(self.source, row, self.label(column), value, problem, accepted, severity)
 
 
 @dataclass
@@ -89,24 +62,6 @@ def read_workbook(path: Path | str, kind: str | None = None) -> Workbook:
     return _read_csv(path, kind)
 
 
-def cell_text(value: object) -> str | None:
-    """A cell as the text a person means: stripped, ``24.0`` -> ``24``, ISO dates, blank -> None."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.replace(tzinfo=None).isoformat(timespec="seconds")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    text = str(value).strip().strip(_INVISIBLE).strip()
-    return text or None
-
-
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     """Decode a CSV file: BOM first, then strict UTF-8, then Windows-1252 (then Latin-1)."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -131,19 +86,102 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def _read_csv(path: Path, kind: str | None) -> Workbook:
-    text, encoding = decode_csv_bytes(path.read_bytes())
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = sniff_delimiter(first_line)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = ((number, record) for number, record in enumerate(records, start=1))
+    data = path.read_bytes()
+    text, encoding = decode_csv_bytes(data)
+    head = _head_lines(text)
+    delimiter = sniff_delimiter(head[-1] if head else "")
     book = Workbook(path=path, is_excel=False, sheets={}, encoding=encoding)
-    sheet = _build_sheet(path.name, rows, kind, book.problems, formulas=None)
+    if _needs_python_reader(text):
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = ((number, record) for number, record in enumerate(records, start=1))
+        sheet = build_sheet(path.name, rows, kind, book.problems, formulas=None)
+    else:
+        raw = _polars_csv(data, text, encoding, delimiter, head)
+        sheet = sheet_from_frame(path.name, raw, 1, kind, book.problems)
     if sheet is not None:
         book.sheets[sheet.kind] = sheet
     return book
 
 
+def _head_lines(text: str) -> list[str]:
+    """The lines up to the first non-blank one (the header), without splitting the whole text."""
+    lines: list[str] = []
+    start = 0
+    while start < len(text) and len(lines) < 1000:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end].rstrip("\r")
+        if line.strip():
+            return [*lines, line]
+        lines.append(line)
+        start = end + 1
+    return []
+
+
+def _needs_python_reader(text: str) -> bool:
+    """Line endings polars numbers differently from Excel (bare CR): read those with ``csv``."""
+    return "\n" not in text and "\r" in text
+
+
+def _polars_csv(
+    data: bytes, text: str, encoding: str, delimiter: str, head: list[str]
+) -> pl.DataFrame:
+    """Every record of the file as text columns ``c0, c1, ...``: one frame row per record.
+
+    As wide as the widest line up to the header, so a title line above the header cuts nothing.
+    """
+    if encoding == "utf-8":
+        payload = data
+    elif encoding == "utf-8-sig":
+        payload = data[3:]
+    else:
+        payload = text.encode("utf-8")
+    width = max(line.count(delimiter) for line in head) + 1 if head else 1
+    if not payload.strip():
+        return pl.DataFrame(schema={f"c{i}": pl.Utf8 for i in range(width)})
+    return pl.read_csv(
+        io.BytesIO(payload),
+        has_header=False,
+        separator=delimiter,
+        schema={f"c{i}": pl.Utf8 for i in range(width)},
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+        encoding="utf8-lossy",
+    )
+
+
 def _read_excel(path: Path, kind: str | None) -> Workbook:
+    """calamine for the values; openpyxl when the workbook has formulas, error cells or is not
+    a workbook at all (it names what is wrong, cell by cell)."""
+    import fastexcel
+
+    try:
+        layout = sheet_layout(path)
+        reader = fastexcel.read_excel(path)
+    except (NeedsOpenpyxl, zipfile.BadZipFile, KeyError, OSError, fastexcel.FastExcelError):
+        return _read_excel_openpyxl(path, kind)
+    chosen = _choose_sheets(reader.sheet_names, kind)
+    if any(name not in layout for name, _kind in chosen):
+        return _read_excel_openpyxl(path, kind)
+    book = Workbook(path=path, is_excel=True, sheets={})
+    for sheet_name, sheet_kind in chosen:
+        source = f"{path.name}[{sheet_name}]"
+        raw = read_sheet(reader, sheet_name)
+        sheet = sheet_from_frame(
+            source, raw, layout[sheet_name], sheet_kind, book.problems, formulas_are_text=False
+        )
+        if sheet is not None and sheet.kind not in book.sheets:
+            book.sheets[sheet.kind] = sheet
+    if not chosen:
+        book.problems.append(
+            file_problem(
+                path.name, "the workbook has no sheets", "sheets named users, ooo or roles"
+            )
+        )
+    return book
+
+
+def _read_excel_openpyxl(path: Path, kind: str | None) -> Workbook:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -166,7 +204,7 @@ def _read_excel(path: Path, kind: str | None) -> Workbook:
             source = f"{path.name}[{sheet_name}]"
             rows = _excel_rows(values_wb[sheet_name])
             formulas = _excel_formulas(formulas_wb[sheet_name])
-            sheet = _build_sheet(source, rows, sheet_kind, book.problems, formulas=formulas)
+            sheet = build_sheet(source, rows, sheet_kind, book.problems, formulas=formulas)
             if sheet is not None and sheet.kind not in book.sheets:
                 book.sheets[sheet.kind] = sheet
     finally:
@@ -216,132 +254,13 @@ def _excel_formulas(worksheet) -> dict[tuple[int, int], str]:
     return found
 
 
-def _build_sheet(
-    source: str,
-    rows: Iterable[tuple[int, Iterable[object]]],
-    kind: str | None,
-    problems: list[Problem],
-    formulas: dict[tuple[int, int], str] | None,
-) -> Sheet | None:
-    """Find the header (first non-blank row), map it, and collect the data rows below it."""
-    rows = iter(rows)
-    header: list[object] | None = None
-    for _number, values in rows:
-        values = list(values)
-        if any(cell_text(v) for v in values):
-            header = values
-            break
-    if header is None:
-        problems.append(
-            file_problem(
-                source,
-                "the file is empty (no header row)",
-                "a header row (e.g. email, username, ...) and one row per person",
-            )
-        )
-        return None
-    kind = kind or detect_kind(header)
-    if kind is None:
-        problems.append(
-            file_problem(
-                source,
-                "cannot tell what this sheet holds",
-                "a header with email (users), email+start+end (ooo) or "
-                "name+permissions (roles), or pass --kind",
-            )
-        )
-        return None
-    columns = map_columns(kind, header)
-    problems.extend(_header_problems(source, columns))
-    data, cell_problems = _collect_rows(source, rows, columns, formulas)
-    frame = pl.DataFrame(
-        data, schema={"row": pl.Int64, **dict.fromkeys(columns.positions, pl.Utf8)}
-    )
-    return Sheet(
-        kind=kind,
-        source=source,
-        frame=frame,
-        headers=dict(columns.headers),
-        attribute_columns=columns.attribute_columns,
-        problems=cell_problems,
-    )
-
-
-def _header_problems(source: str, columns: ColumnMap) -> list[Problem]:
-    found = [
-        Problem(
-            source,
-            None,
-            column,
-            None,
-            f"required column {column!r} is missing",
-            f"a column headed {column!r} (aliases like 'E-mail' work too)",
-        )
-        for column in columns.missing_required
-    ]
-    found += [
-        Problem(
-            source,
-            1,
-            header,
-            header,
-            "this column appears twice; the second is ignored",
-            "each column once",
-            severity="warning",
-        )
-        for header in columns.duplicate_headers
-    ]
-    return found
-
-
-def _collect_rows(
-    source: str,
-    rows: Iterator[tuple[int, Iterable[object]]],
-    columns: ColumnMap,
-    formulas: dict[tuple[int, int], str] | None,
-) -> tuple[dict[str, list], list[Problem]]:
-    data: dict[str, list] = {"row": [], **{c: [] for c in columns.positions}}
-    problems: list[Problem] = []
-    items = list(columns.positions.items())
-    for number, values in rows:
-        values = list(values)
-        cells = [(c, values[i] if i < len(values) else None, i) for c, i in items]
-        texts = [cell_text(v) for _c, v, _i in cells]
-        if not any(texts):
-            continue
-        data["row"].append(number)
-        for (column, _raw, index), text in zip(cells, texts, strict=True):
-            label = columns.headers[column]
-            formula = formulas.get((number, index)) if formulas else None
-            if formula is not None and text is None:
-                problems.append(
-                    Problem(
-                        source,
-                        number,
-                        label,
-                        formula,
-                        "formula with no computed value",
-                        "a typed value (open and save the file in Excel)",
-                    )
-                )
-            elif text is not None and formulas is None and text.startswith("="):
-                problems.append(
-                    Problem(
-                        source, number, label, text, "a formula, not a value", "the value itself"
-                    )
-                )
-                text = None
-            elif text in EXCEL_ERRORS:
-                problems.append(
-                    Problem(
-                        source,
-                        number,
-                        label,
-                        text,
-                        "Excel error value",
-                        "a value (fix the formula that produced it)",
-                    )
-                )
-                text = None
-            data[column].append(text)
-    return data, problems
+__all__ = [
+    "EXCEL_ERRORS",
+    "Sheet",
+    "Workbook",
+    "cell_text",
+    "clean_text",
+    "decode_csv_bytes",
+    "read_workbook",
+    "sniff_delimiter",
+]

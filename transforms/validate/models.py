@@ -123,6 +123,9 @@ def model_problems(
     return []
 
 
+HINTED_VALUES = 500  # distinct wrong values per column that get a did-you-mean (difflib is slow)
+
+
 def _failures_to_problems(
     failures: pl.DataFrame,
     kind: str,
@@ -131,29 +134,39 @@ def _failures_to_problems(
     label: dict[str, str],
     raw: pl.DataFrame,
 ) -> list[Problem]:
+    """One problem per failing cell, quoting the cell as typed; computed per column, so a file
+    with many bad rows is reported in seconds (hints for the first distinct values)."""
     problems: list[Problem] = []
-    rows = frame["row"]
-    for case in failures.iter_rows(named=True):
-        column, index = case["column"], case["index"]
-        if index is None or column is None:
-            problems.append(
-                Problem(
-                    sheet,
-                    None,
-                    label.get(column or "", column or ""),
-                    None,
-                    f"sheet does not fit the {kind} layout: {case['check']}",
-                    "the template's columns",
-                )
-            )
-            continue
-        typed = raw[column][index] if column in raw.columns else case["failure_case"]
-        if case["check"] == "not_nullable":
-            problem, accepted = "required value is empty", ACCEPTED.get(column, "a value")
-        else:
-            problem = f"not a valid {label.get(column, column)}"
-            accepted = _hint(column, str(typed)) or ACCEPTED.get(column, str(case["check"]))
+    layout = failures.filter(pl.col("column").is_null() | pl.col("index").is_null())
+    for column, check in layout.select("column", "check").iter_rows():
         problems.append(
-            Problem(sheet, int(rows[index]), label.get(column, column), typed, problem, accepted)
+            Problem(
+                sheet,
+                None,
+                label.get(column or "", column or ""),
+                None,
+                f"sheet does not fit the {kind} layout: {check}",
+                "the template's columns",
+            )
         )
+    cells = failures.filter(pl.col("column").is_not_null() & pl.col("index").is_not_null())
+    for (column,), cases in cells.group_by("column", maintain_order=True):
+        index = cases["index"].cast(pl.Int64)
+        typed = (
+            raw[column].gather(index)
+            if column in raw.columns
+            else cases["failure_case"].cast(pl.Utf8)
+        )
+        rows = frame["row"].gather(index)
+        shown = label.get(column, column)
+        hints: dict[str, str] = {}
+        for value in typed.drop_nulls().unique(maintain_order=True).head(HINTED_VALUES):
+            hints[value] = _hint(column, str(value))
+        for row, value, check in zip(rows, typed, cases["check"], strict=True):
+            if check == "not_nullable":
+                problem, accepted = "required value is empty", ACCEPTED.get(column, "a value")
+            else:
+                problem = f"not a valid {shown}"
+                accepted = hints.get(value) or ACCEPTED.get(column, str(check))
+            problems.append(Problem(sheet, int(row), shown, value, problem, accepted))
     return problems

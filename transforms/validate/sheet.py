@@ -18,7 +18,6 @@ from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem, error_rows, has_file_errors
 from transforms.sheets.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
-from transforms.validate.cells import parse_attribute_cell, parse_teams
 from transforms.validate.models import model_problems
 from transforms.validate.rules import (
     normalise_locale,
@@ -30,6 +29,12 @@ from transforms.validate.rules import (
     parse_day,
     permission_problem,
     split_list,
+)
+from transforms.validate.typed import (
+    errors_on_rows,
+    parse_attribute_cells,
+    parse_team_cells,
+    typed_ooo,
 )
 
 NAME_NOT_SETTABLE = (
@@ -45,6 +50,8 @@ class ValidatedImport:
     frames: dict[str, pl.DataFrame]
     attribute_columns: dict[str, Attribute]
     problems: list[Problem] = field(default_factory=list)
+    typed: dict[str, pl.DataFrame] = field(default_factory=dict)
+    """Per kind, the canonical typed columns the plan reads (see ``transforms.validate.typed``)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -82,14 +89,18 @@ def _day_text(value: str) -> str:
     return day.isoformat() if day else f"unreadable:{value}"
 
 
-def _email(value: str) -> str:
-    return value.strip().lower()
+def _email_key(column: str) -> pl.Expr:
+    """E-mails (and usernames) compare trimmed and in lower case."""
+    return pl.col(column).str.strip_chars().str.to_lowercase()
 
 
+_EXPRESSIONS: dict[str, tuple[str, ...]] = {
+    "users": ("email", "username"),  # usernames compare like e-mails
+    "ooo": ("email", "covering_email"),
+    "roles": (),
+}
 _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
     "users": {
-        "email": _email,
-        "username": _email,  # usernames compare like e-mails: trimmed, lower case
         "time_zone": normalise_time_zone,
         "locale": normalise_locale,
         "time_format": normalise_time_format,
@@ -97,8 +108,6 @@ _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
         "org_role": normalise_role,
     },
     "ooo": {
-        "email": _email,
-        "covering_email": _email,
         "start": _day_text,
         "end": _day_text,
         "reason": normalise_reason,
@@ -110,6 +119,7 @@ _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
 def normalise_sheet(sheet: Sheet) -> pl.DataFrame:
     """The sheet with every canonical column present and each value in the API's spelling."""
     frame = _with_all_columns(sheet)
+    frame = frame.with_columns(_email_key(c) for c in _EXPRESSIONS[sheet.kind])
     for column, fn in _NORMALISERS[sheet.kind].items():
         frame = _normalise_column(frame, column, fn)
     return frame
@@ -143,8 +153,10 @@ def _duplicates(
 ) -> list[Problem]:
     """Rows repeating an earlier row's ``column`` (already lower-cased): one problem each."""
     keyed = frame.select("row", column).drop_nulls()
-    first = keyed.group_by(column).agg(pl.col("row").min().alias("first"))
-    repeats = keyed.join(first, on=column).filter(pl.col("row") != pl.col("first"))
+    keyed = keyed.filter(pl.col(column).is_duplicated())
+    repeats = keyed.with_columns(first=pl.col("row").min().over(column)).filter(
+        pl.col("row") != pl.col("first")
+    )
     return [
         Problem(
             sheet.source,
@@ -159,6 +171,7 @@ def _duplicates(
 
 
 def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> list[Problem]:
+    """Checks that need other rows or the org; also builds the users' typed columns."""
     sheet, frame = result.sheets["users"], result.frames["users"]
     problems = _duplicates(frame, "email", sheet, "e-mail")
     problems += _duplicates(frame, "username", sheet, "username")
@@ -174,9 +187,14 @@ def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> l
                 "warning",
             )
         )
-    for row, cell in frame.select("row", "teams").drop_nulls().iter_rows():
-        _, errors = parse_teams(cell, state)
-        problems += [sheet.problem(row, "teams", e.value, e.problem, e.accepted) for e in errors]
+    teams, errors = parse_team_cells(frame["teams"], state)
+    problems += errors_on_rows(frame, "teams", errors, sheet.source, sheet.label("teams"))
+    typed = [teams, pl.col("time_format").cast(pl.Int64, strict=False)]
+    users = state.frame("users").select("email", "pending")
+    pending = frame.select("row", "email").join(
+        users, on="email", how="left", maintain_order="left"
+    )
+    pending_rows = pending["pending"].fill_null(False)
     for header in sheet.attribute_columns:
         attribute = state.attribute_for_header(header)
         if attribute is None:
@@ -193,14 +211,15 @@ def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> l
             )
             continue
         result.attribute_columns[header] = attribute
-        cells = frame.select("row", "email", pl.col(header)).drop_nulls(header)
-        for row, email, cell in cells.iter_rows():
-            _, errors = parse_attribute_cell(attribute, cell, state, create)
-            problems += [
-                Problem(sheet.source, row, header, e.value, e.problem, e.accepted) for e in errors
-            ]
-            if _is_pending(state, email):
-                problems.append(Problem(sheet.source, row, header, cell, PENDING, PENDING_FIX))
+        options, errors = parse_attribute_cells(frame[header], attribute, state, create)
+        typed.append(options)
+        problems += errors_on_rows(frame, header, errors, sheet.source, header)
+        refused = frame.filter(pending_rows & pl.col(header).is_not_null())
+        problems += [
+            Problem(sheet.source, row, header, cell, PENDING, PENDING_FIX)
+            for row, cell in refused.select("row", header).iter_rows()
+        ]
+    result.typed["users"] = frame.with_columns(typed)
     return problems
 
 
@@ -208,78 +227,117 @@ PENDING = "this member has not accepted the invitation yet; the API refuses attr
 PENDING_FIX = "leave the cell empty until they accept, then import again"
 
 
-def _is_pending(state: OrgState, email: str | None) -> bool:
-    user = state.user(email) if email else None
-    return user is not None and state.accepted.get(user["user_id"]) is False
-
-
 def _username_taken(frame: pl.DataFrame, sheet: Sheet, state: OrgState) -> list[Problem]:
-    problems = []
-    for row, email, username in frame.select("row", "email", "username").drop_nulls().iter_rows():
-        owner = state.users_by_username.get(username)
-        user = state.user(email)
-        if owner is not None and (user is None or user["user_id"] != owner):
-            problems.append(
-                sheet.problem(
-                    row,
-                    "username",
-                    username,
-                    "username is taken by another member of the organization",
-                    "a username nobody in the organization has",
-                )
-            )
-    return problems
+    """A username another member holds (matched as a join on the org's usernames)."""
+    wanted = frame.select("row", "email", "username").drop_nulls()
+    taken = (
+        wanted.join(state.frame("usernames"), on="username", how="inner", maintain_order="left")
+        .join(
+            state.frame("users").select("email", "user_id"),
+            on="email",
+            how="left",
+            maintain_order="left",
+        )
+        .filter(pl.col("user_id").is_null() | (pl.col("user_id") != pl.col("owner_id")))
+    )
+    return [
+        sheet.problem(
+            row,
+            "username",
+            username,
+            "username is taken by another member of the organization",
+            "a username nobody in the organization has",
+        )
+        for row, username in taken.select("row", "username").iter_rows()
+    ]
 
 
 def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
+    """Unknown people, self-cover, end before start and repeated entries, as joins."""
     sheet, frame = result.sheets["ooo"], result.frames["ooo"]
-    file_users: set[str] = set()
+    known = state.frame("users").select("email")
     if "users" in result.frames:
-        file_users = set(result.frames["users"]["email"].drop_nulls().to_list())
-    problems: list[Problem] = []
-    for entry in frame.iter_rows(named=True):
-        row, email, coverer = entry["row"], entry["email"], entry["covering_email"]
-        if email and state.user(email) is None and email not in file_users:
-            problems.append(
+        known = pl.concat([known, result.frames["users"].select("email").drop_nulls()]).unique()
+    known = known.with_columns(known=pl.lit(True))
+    typed = typed_ooo(frame)
+    result.typed["ooo"] = typed
+    checked = (
+        typed.join(known, on="email", how="left", maintain_order="left")
+        .join(
+            known.rename({"email": "covering_email", "known": "cover_known"}),
+            on="covering_email",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(raw_start=frame["start"], raw_end=frame["end"], end_text=frame["end"])
+    )
+    found: list[tuple[int, int, Problem]] = []
+    unknown = checked.filter(pl.col("email").is_not_null() & pl.col("known").is_null())
+    for row, email in unknown.select("row", "email").iter_rows():
+        found.append(
+            (
+                row,
+                0,
                 sheet.problem(
                     row,
                     "email",
                     email,
                     "no such member in the organization or the users sheet",
                     "the e-mail of a member",
-                )
+                ),
             )
-        if coverer and state.user(coverer) is None and coverer not in file_users:
-            problems.append(
+        )
+    coverer = pl.col("covering_email").is_not_null()
+    stranger = checked.filter(coverer & pl.col("cover_known").is_null())
+    for row, email in stranger.select("row", "covering_email").iter_rows():
+        found.append(
+            (
+                row,
+                1,
                 sheet.problem(
                     row,
                     "covering_email",
-                    coverer,
+                    email,
                     "the covering person is not a member of the organization",
                     "the e-mail of a member (they must share a team)",
-                )
+                ),
             )
-        elif coverer and coverer == email:
-            problems.append(
+        )
+    itself = checked.filter(
+        coverer
+        & pl.col("cover_known").is_not_null()
+        & (pl.col("covering_email") == pl.col("email"))
+    )
+    for row, email in itself.select("row", "covering_email").iter_rows():
+        found.append(
+            (
+                row,
+                1,
                 sheet.problem(
                     row,
                     "covering_email",
-                    coverer,
+                    email,
                     "cannot cover for oneself",
                     "someone else's e-mail",
-                )
+                ),
             )
-        start, end = parse_day(entry["start"] or ""), parse_day(entry["end"] or "")
-        if start and end and end < start:
-            problems.append(
+        )
+    backwards = checked.filter(pl.col("end") < pl.col("start"))
+    for row, start, end in backwards.select("row", "raw_start", "raw_end").iter_rows():
+        found.append(
+            (
+                row,
+                2,
                 sheet.problem(
                     row,
                     "end",
-                    entry["end"],
-                    f"ends before it starts ({entry['start']})",
+                    end,
+                    f"ends before it starts ({start})",
                     "an end date on or after the start date",
-                )
+                ),
             )
+        )
+    problems = [p for _r, _o, p in sorted(found, key=lambda f: f[:2])]
     keyed = frame.with_columns(key=pl.concat_str(["email", "start", "end"], separator="|"))
     problems += _duplicates(
         keyed,
