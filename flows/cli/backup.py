@@ -110,7 +110,7 @@ def show_backup(outcome: dict, retention_lines: list[str] | None) -> None:
         counts = changes["counts"]
         changed = ", ".join(f"{kind} {n}" for kind, n in counts.items() if n) or "no changes"
         out.print(f"compared with {Path(changes['previous']).name}: {changed}")
-        out.print(f"changes: {', '.join(changes['files'])}")
+        out.print(f"changes: {changes['files'][0]}, {', '.join(CHANGE_FILES[1:])}")
     if retention_lines is None:  # on Prefect: the run's log lists each decision
         kept = outcome["retention"]["kept"]
         out.print(f"retention: applied by the backup_org run (its log says why); "
