@@ -48,7 +48,9 @@ def _show_dry_run(out, outcome: dict, settings: Settings, command: str) -> None:
                      for s in first])  # fmt: skip
     out.print(f"plan: {outcome['plan']} (every step)")
     if outcome["steps"]:
-        limit = f"{settings.effective_rate_limit} requests per {settings.rate_window:g} s"
+        from flows.importer.pipeline import assumed_rate_limit
+
+        limit = f"{assumed_rate_limit(settings)} requests per {settings.rate_window:g} s"
         took = duration(outcome.get("apply_seconds") or 0)
         out.print(f"applying it takes about {took} at the key's limit ({limit})")
         out.print(f"to apply it: {command}")

@@ -82,7 +82,9 @@ class CliReporter(Reporter):
         rows = self._rows
         if rows is not None and rows.total and self._steps:
             left = self._steps * (1 - rows.done / rows.total)
-            seconds = left / self.settings.effective_rate_limit * self.settings.rate_window
+            from flows.importer.pipeline import apply_estimate
+
+            seconds = apply_estimate(left, self.settings)
             parts.append(f"about {duration(seconds)} left at the key's limit")
         return "  ".join(parts)
 

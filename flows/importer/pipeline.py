@@ -66,9 +66,15 @@ class ImportOutcome:
         return asdict(self)
 
 
+def assumed_rate_limit(settings: Settings) -> int:
+    """The key's limit before the API has said it: the CAL_RATE_LIMIT ceiling if set, else
+    the API's default for the credential kind (the client then follows the headers)."""
+    return settings.rate_limit or settings.fallback_rate_limit
+
+
 def apply_estimate(steps: int, settings: Settings) -> float:
     """Seconds ``steps`` writes take at the key's limit (one request each, never faster)."""
-    return steps / settings.effective_rate_limit * settings.rate_window
+    return steps / assumed_rate_limit(settings) * settings.rate_window
 
 
 def plan_overview(plan: ImportPlan) -> tuple[list[dict], list[dict]]:
@@ -274,6 +280,7 @@ __all__ = [
     "INTERRUPTED_EXIT",
     "ImportOutcome",
     "apply_estimate",
+    "assumed_rate_limit",
     "import_spreadsheet",
     "read_current_state",
 ]
