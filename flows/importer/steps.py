@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calapi import CalClient, NotFound
+from flows.importer.definition_steps import (
+    DEFINITION_ACTIONS,
+    definition_landed,
+    send_definition,
+)
 from transforms.plan.steps import Step
 
 
@@ -23,6 +28,8 @@ class RunContext:
     cal: CalClient
     user_ids: dict[str, int] = field(default_factory=dict)
     option_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    """Secrets by lower-cased subscriber URL, from the webhooks sheet (never in a plan)."""
 
     def option_id(self, params: dict[str, Any]) -> str:
         if params.get("option_id"):
@@ -76,6 +83,8 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.add_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
         case "set_role_permissions":
             await cal.set_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
+        case _ if step.action in DEFINITION_ACTIONS:
+            await send_definition(step, ctx.cal, ctx.webhook_secrets)
         case _:
             raise StepFailed(f"unknown action {step.action}")
     return None
@@ -111,6 +120,8 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             return any((e["start"][:10], e["end"][:10]) == days for e in entries), None
         case "create_role":
             return await _role_exists(cal, p), None
+        case _ if step.action in DEFINITION_ACTIONS:
+            return await definition_landed(step, cal), None
     return False, None  # PATCH/PUT: idempotent, sending again is the reconciliation
 
 
