@@ -70,6 +70,10 @@ class OrgState:
     def user(self, email: str) -> dict | None:
         return self.users_by_email.get(_key(email))
 
+    def forget_frames(self) -> None:
+        """Drop the frames built so far (after planned definitions were added)."""
+        self._frames.clear()
+
     def frame(self, name: str) -> pl.DataFrame:
         """The state as a frame for joins (built once): see :data:`STATE_FRAMES` for the names.
 

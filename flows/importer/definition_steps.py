@@ -23,11 +23,15 @@ def _without(p: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in p.items() if k not in keys}
 
 
-async def send_definition(step: Step, cal: CalClient, secrets: dict[str, str]) -> None:
+async def send_definition(
+    step: Step, cal: CalClient, secrets: dict[str, str], created_teams: dict[str, int]
+) -> None:
+    """Send one definition step; a created team's id is noted by name for the rows after."""
     p = step.params
     match step.action:
         case "create_team":
-            await cal.create_team(**p)
+            team = await cal.create_team(**p)
+            created_teams[p["name"].casefold()] = int(team["id"])
         case "update_team":
             await cal.update_team(p["team_id"], **_without(p, "team_id"))
         case "delete_team":
@@ -53,12 +57,16 @@ async def send_definition(step: Step, cal: CalClient, secrets: dict[str, str]) -
             await cal.delete_webhook(p["id"])
 
 
-async def definition_landed(step: Step, cal: CalClient) -> bool:
+async def definition_landed(step: Step, cal: CalClient, created_teams: dict[str, int]) -> bool:
     """Has this step's effect already happened? (creates and deletes; updates are re-sent)"""
     p = step.params
     match step.action:
         case "create_team":
-            return any(t["name"].casefold() == p["name"].casefold() for t in await cal.list_teams())
+            name = p["name"].casefold()
+            found = [t for t in await cal.list_teams() if t["name"].casefold() == name]
+            if found:
+                created_teams[name] = int(found[0]["id"])
+            return bool(found)
         case "create_attribute":
             return any(a["slug"] == p["slug"] for a in await cal.list_attributes())
         case "add_attribute_option":

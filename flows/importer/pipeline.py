@@ -243,6 +243,8 @@ def _write_plan(plan: ImportPlan, path: Path) -> str:
 
 def _context(cal: CalClient, state: OrgState, validated: ValidatedImport) -> RunContext:
     ctx = RunContext(cal=cal)
+    ctx.team_names = {t["team_id"]: t["name"] for t in state.teams_by_name.values()
+                      if t.get("planned")}  # fmt: skip
     if "webhooks" in validated.frames:
         hooks = validated.frames["webhooks"].drop_nulls(["subscriber_url", "secret"])
         ctx.webhook_secrets = {

@@ -138,3 +138,28 @@ def test_update_and_prune_only_in_sync_with_flag(org, tmp_path):
     assert final["options"]["region"] == ["EMEA", "LATAM"]
     assert list(final["webhooks"]) == ["https://hooks.example.com/cal"]
     assert run(book, mode="sync", prune_definitions=True, dry_run=True)["steps"] == 0
+
+
+async def _team_members(name: str) -> dict[int, str]:
+    async with CalClient(load_settings()) as cal:
+        await cal.resolve_org_id()
+        team = next(t for t in await cal.list_teams() if t["name"] == name)
+        return {m["userId"]: m["role"] for m in await cal.list_team_memberships(team["id"])}
+
+
+def test_users_join_a_team_the_same_workbook_creates(org, tmp_path):
+    book = tmp_path / "onboarding.xlsx"
+    users = [["email", "username", "teams"], ["new.hire@example.com", "new-hire", "Platform:ADMIN"]]
+    write_book(book, {"teams": SHEETS["teams"], "users": users})
+    outcome = run(book)
+    assert outcome["exit_code"] == 0, outcome
+    members = asyncio.run(_team_members("Platform"))
+
+    async def hire_id() -> int:
+        async with CalClient(load_settings()) as cal:
+            await cal.resolve_org_id()
+            return (await cal.list_users(emails=["new.hire@example.com"]))[0]["id"]
+
+    assert members[asyncio.run(hire_id())] == "ADMIN"
+    assert "OWNER" in members.values()  # the key's user, as the real API does
+    assert run(book, dry_run=True)["steps"] == 0

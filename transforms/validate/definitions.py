@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.org_state import OrgState
 from transforms.problems import Problem
 from transforms.sheets.building import Sheet
 from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS
@@ -211,4 +212,26 @@ def _duplicates(frame: pl.DataFrame, sheet: Sheet) -> list[Problem]:
     ]  # fmt: skip
 
 
-__all__ = ["ATTRIBUTE_TYPES", "DEFINITION_KINDS", "WEBHOOK_TRIGGERS", "definition_problems"]
+__all__ = [
+    "ATTRIBUTE_TYPES",
+    "DEFINITION_KINDS",
+    "WEBHOOK_TRIGGERS",
+    "announce_teams",
+    "definition_problems",
+]
+
+
+def announce_teams(frame: pl.DataFrame, skip_rows: set[int], state: OrgState) -> None:
+    """Make the teams the sheet creates known to the users sheet's checks, in one run.
+
+    Each new team gets a placeholder id, minus its row number (real ids are positive); steps
+    that name it are resolved to the created team's id when they run.
+    """
+    for row, name, slug in frame.select("row", "name", "slug").iter_rows():
+        if row in skip_rows or not name or state.team(name) is not None:
+            continue
+        planned = {"team_id": -row, "name": name, "slug": slug, "planned": True}
+        state.teams_by_name[name.strip().casefold()] = planned
+        if slug:
+            state.teams_by_name.setdefault(slug.strip().casefold(), planned)
+    state.forget_frames()

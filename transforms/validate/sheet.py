@@ -18,7 +18,7 @@ from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem, error_rows, has_file_errors
 from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
-from transforms.validate.definitions import definition_problems
+from transforms.validate.definitions import announce_teams, definition_problems
 from transforms.validate.models import model_problems
 from transforms.validate.rules import (
     normalise_locale,
@@ -144,6 +144,8 @@ def validate_workbook(
         result.problems.extend(
             model_problems(kind, frame, sheet.source, sheet.headers, _with_all_columns(sheet))
         )
+    if "teams" in result.frames:
+        announce_teams(result.frames["teams"], result.invalid_rows("teams"), state)
     if "users" in result.frames:
         result.problems.extend(_users_problems(result, state, create_missing_options))
     if "ooo" in result.frames:
