@@ -56,8 +56,9 @@ def test_bad_cells_are_reported_with_row_column_value_and_what_is_accepted(tmp_p
     validated, _ = validated_for(
         tmp_path,
         "attributes",
-        "name,type,enabled,options\nRegion,dropdown,maybe,A\nDesk,TEXT,,B12\nSkills,MULTI_SELECT,,Go; go\n",
-    )  # fmt: skip
+        "name,type,enabled,options\nRegion,dropdown,maybe,A\nDesk,TEXT,,B12\n"
+        "Skills,MULTI_SELECT,,Go; go\n",
+    )
     found = {(p.row, p.column, p.value): (p.problem, p.accepted) for p in validated.errors}
     assert found[(2, "type", "DROPDOWN")][1] == "one of: TEXT, NUMBER, SINGLE_SELECT, MULTI_SELECT"
     assert found[(2, "enabled", "maybe")][0] == "not a yes/no value"
