@@ -147,10 +147,22 @@ async def _team_members(name: str) -> dict[int, str]:
         return {m["userId"]: m["role"] for m in await cal.list_team_memberships(team["id"])}
 
 
-def test_users_join_a_team_the_same_workbook_creates(org, tmp_path):
+async def _options_of(email: str) -> set[str]:
+    async with CalClient(load_settings()) as cal:
+        await cal.resolve_org_id()
+        user = (await cal.list_users(emails=[email]))[0]
+        return {o["value"] for o in await cal.list_user_options(user["id"])}
+
+
+def test_users_use_teams_attributes_and_options_the_same_workbook_creates(org, tmp_path):
     book = tmp_path / "onboarding.xlsx"
-    users = [["email", "username", "teams"], ["new.hire@example.com", "new-hire", "Platform:ADMIN"]]
-    write_book(book, {"teams": SHEETS["teams"], "users": users})
+    users = [
+        ["email", "username", "teams", "Region", "Department"],
+        ["new.hire@example.com", "new-hire", "Platform:ADMIN", "APAC", "Research"],
+    ]
+    attributes = SHEETS["attributes"] + [["Department", "department", "SINGLE_SELECT", None,
+                                           "Research"]]  # fmt: skip
+    write_book(book, {"users": users, "teams": SHEETS["teams"], "attributes": attributes})
     outcome = run(book)
     assert outcome["exit_code"] == 0, outcome
     members = asyncio.run(_team_members("Platform"))
@@ -162,4 +174,6 @@ def test_users_join_a_team_the_same_workbook_creates(org, tmp_path):
 
     assert members[asyncio.run(hire_id())] == "ADMIN"
     assert "OWNER" in members.values()  # the key's user, as the real API does
+    held = asyncio.run(_options_of("new.hire@example.com"))
+    assert held == {"APAC", "Research"}
     assert run(book, dry_run=True)["steps"] == 0
