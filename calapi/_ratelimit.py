@@ -34,6 +34,11 @@ set: no span of ``window`` seconds holds more of our sends. A server that sends 
 rate-limit headers gets ``fallback_limit`` per ``window`` (less ``margin``). Routes with
 their own throttle are paced elsewhere (calapi/_throttles.py) and never reach this limiter.
 
+Runs sharing the key: a :class:`~calapi._budget.SharedBudget` (``budget``), when given, is
+asked for every send once the limiter's own checks pass, with the key's limits as learned
+(the fallback before any answer); it makes all runs on the key together stay under each
+limit, and the header following above stays as the safety net.
+
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
 """
 
@@ -46,6 +51,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+
+from calapi._budget import KeyLimit, SharedBudget
 
 SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
 PAD = 0.02  # seconds after the server's reset before a new window is assumed
@@ -236,12 +243,14 @@ class RateLimiter:
         margin: float = 0.05,
         clock: MonotonicClock | None = None,
         probe_first: bool = True,
+        budget: SharedBudget | None = None,
     ) -> None:
         self.fallback_limit = fallback_limit
         self.window = window
         self.cap = cap
         self.margin = margin
         self.clock = clock or MonotonicClock()
+        self.budget = budget
         self.seconds_waited = 0.0
         self.shared_key_detections = 0
         self.latency = 0.0  # longest recent round trip, decaying
@@ -408,9 +417,18 @@ class RateLimiter:
                 now = self.clock.now()
                 wait = self.delay(now)
                 if wait <= 0:
+                    if self.budget is not None:
+                        await self.budget.take(self.key_limits(), PAD + self.latency)
+                        now = self.clock.now()
                     self.seconds_waited += now - start
                     return self.record_send(now)
                 await self._sleep_or_news(wait)
+
+    def key_limits(self) -> tuple[KeyLimit, ...]:
+        """The key's limits as learned from the headers, else the fallback (not learned)."""
+        if self.limits:
+            return tuple(KeyLimit(n, lim.limit, lim.ttl) for n, lim in self.limits.items())
+        return (KeyLimit("fallback", self.fallback_limit, self.window, learned=False),)
 
     async def _sleep_or_news(self, seconds: float) -> None:
         """Sleep, but wake early when a response brings news (e.g. the probe's answer)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from calapi import CalClient, ConfigError, Settings
+from flows.budget import with_shared_budget
 from flows.export.fetch import OTHER_REQUESTS, fetch_tables, requests_per_table
 from flows.export.snapshot import DEFAULT_FORMATS, FORMATS, SnapshotRun, write_snapshot
 from flows.reporter import SILENT, Reporter
@@ -97,7 +98,7 @@ async def export_snapshot(
     if org_id is not None:
         settings = dataclasses.replace(settings, org_id=org_id)
     started = datetime.now(UTC)
-    async with CalClient(settings) as cal:
+    async with CalClient(with_shared_budget(settings)) as cal:
         reporter.watch(cal)
         org = await cal.resolve_org_id()
         with reporter.tables(wanted) as progress:
