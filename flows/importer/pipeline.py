@@ -69,7 +69,8 @@ class ImportOutcome:
 
 def apply_estimate(steps: int, settings: Settings) -> float:
     """Seconds ``steps`` writes take at the key's limit (one request each, never faster)."""
-    return steps / settings.effective_rate_limit * settings.rate_window
+    per_window = settings.rate_limit or settings.fallback_rate_limit  # headers may say more
+    return steps / per_window * settings.rate_window
 
 
 def plan_overview(plan: ImportPlan) -> tuple[list[dict], list[dict]]:
