@@ -50,8 +50,9 @@ def run_together(box, env: dict, tmp_path: Path, rows: int):
     """Start the import and the backup at once; returns both outcomes and the sandbox's
     counters when the first of them ended (the end of the overlap)."""
     csv = hires_csv(box, tmp_path / "hires.csv", rows)
+    backups = str(tmp_path / "backups")
     runs = {"import": start(env, tmp_path, "import", str(csv)),
-            "backup": start(env, tmp_path, "backup", "--out", str(tmp_path / "backups"))}  # fmt: skip
+            "backup": start(env, tmp_path, "backup", "--out", backups)}  # fmt: skip
     overlap = None
     deadline = time.monotonic() + 240
     while any(p.poll() is None for p in runs.values()) and time.monotonic() < deadline:
@@ -85,8 +86,8 @@ def test_an_import_and_a_backup_on_one_key_share_its_budget(start_sandbox, tmp_p
     assert seen["rate_limited"] == 0, seen
     assert seen["by_status"].get("201", 0) >= 40  # every hire created
     # the backup's snapshot was validated and published, reconciled or not
-    folder = Path(next(line.removeprefix("snapshot: ") for line in
-                       outcomes["backup"][1].splitlines() if line.startswith("snapshot: ")))  # fmt: skip
+    lines = outcomes["backup"][1].splitlines()
+    folder = Path(next(x.removeprefix("snapshot: ") for x in lines if x.startswith("snapshot: ")))
     manifest = read_manifest(folder)
     assert isinstance(manifest["reconciled"], list)
     # over the overlap both runs sent; together they used the key's budget
