@@ -37,7 +37,9 @@ their own throttle are paced elsewhere (calapi/_throttles.py) and never reach th
 Runs sharing the key: a :class:`~calapi._budget.SharedBudget` (``budget``), when given, is
 asked for every send once the limiter's own checks pass, with the key's limits as learned
 (the fallback before any answer); it makes all runs on the key together stay under each
-limit, and the header following above stays as the safety net.
+limit. Requests the headers show as not ours are then taken to be those runs' (they count
+in the budget), so no share is kept free for them per window; the rest of the header
+following (each window's promises, its tail, a 429's hold) stays as the safety net.
 
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
 """
@@ -58,6 +60,7 @@ SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
 PAD = 0.02  # seconds after the server's reset before a new window is assumed
 HOLD = 0.15  # of each window kept for its tail, when the headers show who else spent
 TAIL = 0.1  # of the window: its tail
+SLACK = 0.1  # seconds a send may take from the shared budget's count to the wire, at most
 
 
 @dataclass
@@ -375,6 +378,8 @@ class RateLimiter:
             if window.foreign == 0:
                 self.shared_key_detections += 1
             window.foreign = others
+            if self.budget is not None:
+                return  # other runs on the key take from the same budget: nothing to keep
             # Spent so far, at the same pace for the whole window.
             elapsed = max(now - (window.hi - PAD - limit.ttl), 0.25 * limit.ttl)
             limit.note_foreign(now, math.ceil(others * min(4.0, limit.ttl / elapsed)))
@@ -418,7 +423,7 @@ class RateLimiter:
                 wait = self.delay(now)
                 if wait <= 0:
                     if self.budget is not None:
-                        await self.budget.take(self.key_limits(), PAD + self.latency)
+                        await self.budget.take(self.key_limits(), PAD + SLACK + self.latency)
                         now = self.clock.now()
                     self.seconds_waited += now - start
                     return self.record_send(now)

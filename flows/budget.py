@@ -10,9 +10,9 @@ Two :class:`calapi.SharedBudget` implementations, picked by :func:`with_shared_b
   the API draws, all local runs together stay under each named limit.
 - :class:`PrefectBudget` (inside a flow run on a Prefect server): a Prefect global
   concurrency limit per named limit, ``calbulk-key-<fingerprint>-<name>``, created on first
-  use from the limits learned from the headers, taken per request with
-  ``prefect.concurrency.asyncio.rate_limit``. Its slots decay so that no window of the key
-  can receive more than the limit (see :func:`decay_for`); runs on any worker share it.
+  use from the limits learned from the headers, taken per request in Prefect's rate-limit
+  mode (as ``prefect.concurrency.asyncio.rate_limit`` does). Its slots decay so that no
+  window of the key can receive more than the limit (:func:`decay_for`); any worker shares it.
 
 calapi's header following stays on in every run as the safety net.
 """
@@ -23,7 +23,6 @@ import asyncio
 import dataclasses
 import fcntl
 import json
-import math
 import os
 import time
 from collections.abc import Callable
@@ -34,7 +33,8 @@ from calapi import KeyLimit, Settings, key_fingerprint
 DEFAULT_FOLDER = Path("data/.ratelimit")
 FOLDER_ENV = "CALBULK_RATELIMIT_DIR"  # where the lock files live (default data/.ratelimit)
 KEEP = 2.0  # seconds of send times kept beyond the longest window
-GRAIN = 10  # Prefect slots per request (see PrefectBudget)
+GRAIN = 1000  # Prefect slots per request (see PrefectBudget)
+POLL = 0.05  # seconds between attempts at a Prefect limit that is full
 
 
 def sliding_wait(sends: list[float], limit: int, span: float, now: float) -> float:
@@ -94,29 +94,36 @@ def _read_state(handle) -> dict:
     return {"limits": dict(state.get("limits") or {}), "sends": list(state.get("sends") or [])}
 
 
-def decay_for(limit: int, window: float, pad: float) -> tuple[int, float]:
-    """Slots and decay per second of a Prefect rate limit such that no ``window`` seconds
-    admit more than ``limit`` requests: a bucket of ``slots`` refilled at ``decay`` per
-    second admits at most ``slots + decay * window``, so the bucket is kept small."""
-    slots = max(1, math.ceil(limit / 10))
-    return slots, (limit - slots) / (window + pad)
+BUCKET = 1.5  # requests a Prefect limit may let through at once: paced, with slack for jitter
+
+
+def decay_for(limit: int, window: float, pad: float) -> tuple[float, float]:
+    """Requests a Prefect rate limit holds at once, and how many it frees per second, such
+    that no ``window + pad`` seconds admit more than ``limit``: a bucket of ``size`` refilled
+    at ``rate`` admits at most ``size + rate * (window + pad)``. The bucket is kept small
+    (sends are paced) and the rest of the limit is the refill."""
+    size = min(BUCKET, float(limit))
+    return size, (limit - size) / (window + pad)
 
 
 class PrefectBudget:
-    """The key's budget on a Prefect server: one global concurrency limit per named limit.
+    """The key's budget on a Prefect server: one global concurrency limit per named limit,
+    taken with ``mode="rate_limit"`` as `prefect.concurrency.asyncio.rate_limit` does.
 
     Prefect decays a limit's slots in whole slots counted from its last update, and every
     update (a denied attempt too) restarts that count: with one slot per request, runs that
-    retry often would wait far longer than the decay says. So a request takes ``GRAIN``
-    slots of a limit ``GRAIN`` times as large, decaying ``GRAIN`` times as fast: the same
-    budget, with a restart costing a tenth of a request instead of up to one.
+    retry would wait far longer than the decay says. So a request takes ``GRAIN`` slots of a
+    limit ``GRAIN`` times as large, decaying ``GRAIN`` times as fast (the same budget, a
+    restart costs a thousandth of a request), and a full limit is tried again every ``POLL``
+    seconds rather than after Prefect's suggested wait, which grows with every denial.
     """
 
     PREFIX = "calbulk-key"
 
-    def __init__(self, fingerprint: str, pad: float = 0.25) -> None:
+    def __init__(self, fingerprint: str, pad: float = 0.1) -> None:
         self.fingerprint = fingerprint
         self.pad = pad  # a round trip to the Prefect server sits between slot and send
+        self.seconds_waited = 0.0
         self._made: dict[str, tuple[int, float]] = {}
         self._lock = asyncio.Lock()
 
@@ -124,28 +131,37 @@ class PrefectBudget:
         return f"{self.PREFIX}-{self.fingerprint}-{limit.name}"
 
     async def take(self, limits: tuple[KeyLimit, ...], pad: float) -> None:
-        from prefect.concurrency.asyncio import rate_limit
+        import httpx
+        from prefect.client.orchestration import get_client
 
         learned = [k for k in limits if k.learned]
         if not learned:
             return  # the probe, before the headers say the key's limits: it goes alone
-        async with self._lock:
-            for k in learned:
-                await self._ensure(k)
-        await rate_limit([self.name(k) for k in learned], occupy=GRAIN, strict=True)
+        names = [self.name(k) for k in learned]
+        async with get_client() as client:
+            async with self._lock:
+                for k in learned:
+                    await self._ensure(client, k)
+            while True:
+                try:
+                    await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
+                    return
+                except httpx.HTTPStatusError as exc:
+                    if exc.response.status_code != 423:
+                        raise
+                    wait = min(float(exc.response.headers.get("Retry-After") or POLL), POLL)
+                    self.seconds_waited += wait
+                    await asyncio.sleep(wait)
 
-    async def _ensure(self, k: KeyLimit) -> None:
+    async def _ensure(self, client, k: KeyLimit) -> None:
         """Create (or correct) the limit the first time this run learns it."""
-        slots, decay = decay_for(k.limit, k.window, self.pad)
-        shape = (slots * GRAIN, decay * GRAIN)
+        size, rate = decay_for(k.limit, k.window, self.pad)
+        shape = (round(size * GRAIN), rate * GRAIN)
         if self._made.get(k.name) == shape:
             return
-        from prefect.client.orchestration import get_client
-
-        async with get_client() as client:
-            await client.upsert_global_concurrency_limit_by_name(
-                self.name(k), shape[0], slot_decay_per_second=shape[1]
-            )
+        await client.upsert_global_concurrency_limit_by_name(
+            self.name(k), shape[0], slot_decay_per_second=shape[1]
+        )
         self._made[k.name] = shape
 
 
