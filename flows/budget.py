@@ -125,6 +125,7 @@ class PrefectBudget:
         self.pad = pad  # a round trip to the Prefect server sits between slot and send
         self.seconds_waited = 0.0
         self._made: dict[str, tuple[int, float]] = {}
+        self._found: list[str] | None = None
         self._lock = asyncio.Lock()
 
     def name(self, limit: KeyLimit) -> str:
@@ -135,13 +136,14 @@ class PrefectBudget:
         from prefect.client.orchestration import get_client
 
         learned = [k for k in limits if k.learned]
-        if not learned:
-            return  # the probe, before the headers say the key's limits: it goes alone
-        names = [self.name(k) for k in learned]
         async with get_client() as client:
             async with self._lock:
                 for k in learned:
                     await self._ensure(client, k)
+                # before the headers say the key's limits (the probe): another run's, if any
+                names = [self.name(k) for k in learned] or await self._existing(client)
+            if not names:
+                return  # the first run on the key: its probe goes alone
             while True:
                 try:
                     await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
@@ -152,6 +154,16 @@ class PrefectBudget:
                     wait = min(float(exc.response.headers.get("Retry-After") or POLL), POLL)
                     self.seconds_waited += wait
                     await asyncio.sleep(wait)
+
+    async def _existing(self, client) -> list[str]:
+        """The key's limits some run created already (read once per run)."""
+        if self._found is None:
+            prefix, found, offset = f"{self.PREFIX}-{self.fingerprint}-", [], 0
+            while page := await client.read_global_concurrency_limits(limit=200, offset=offset):
+                found += [gcl.name for gcl in page if gcl.name.startswith(prefix)]
+                offset += len(page)
+            self._found = found
+        return self._found
 
     async def _ensure(self, client, k: KeyLimit) -> None:
         """Create (or correct) the limit the first time this run learns it."""

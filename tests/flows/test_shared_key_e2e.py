@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flows.export.snapshot import read_manifest
+from flows.export.snapshot import MANIFEST_NAME, read_manifest
 from tests.cli.conftest import CALBULK, base_env
 
 pytestmark = pytest.mark.slow
@@ -58,15 +58,15 @@ class Together:
     outcomes: dict[str, tuple[int, str, str]]
     counts: list[tuple[float, int]]  # (time.time(), requests so far)
     ended: dict[str, float]  # run -> when its process ended
+    backups: Path  # the backup's --out
 
     def requests_at(self, moment: float) -> int:
         at = bisect.bisect_right([t for t, _ in self.counts], moment)
         return self.counts[at - 1][1] if at else 0
 
     def backup_manifest(self) -> dict:
-        lines = self.outcomes["backup"][1].splitlines()
-        snapshot = next(x.removeprefix("snapshot: ") for x in lines if x.startswith("snapshot: "))
-        return read_manifest(Path(snapshot))
+        [manifest] = self.backups.glob(f"*/*/{MANIFEST_NAME}")  # OUT/<org>/<stamp>/
+        return read_manifest(manifest.parent)
 
     def share_of_budget(self, limit: int, window: float) -> tuple[float, int, float]:
         """Over the backup's export (from its manifest's start to its end), while the import
@@ -100,9 +100,10 @@ def run_together(box, env: dict, tmp_path: Path, rows: int) -> Together:
     for name, proc in runs.items():
         if proc.poll() is None:
             proc.kill()
+        ended.setdefault(name, time.time())
         out, err = proc.communicate(timeout=30)
         outcomes[name] = (proc.returncode, out, err)
-    return Together(outcomes, counts, ended)
+    return Together(outcomes, counts, ended, tmp_path / "backups")
 
 
 def test_an_import_and_a_backup_on_one_key_share_its_budget(start_sandbox, tmp_path):
