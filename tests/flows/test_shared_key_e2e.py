@@ -79,9 +79,9 @@ class Together:
         return sent / ((end - start) / window * limit), sent, end - start
 
 
-def run_together(box, env: dict, tmp_path: Path, rows: int) -> Together:
-    """Start the import, and the backup as soon as the import is creating users (so both
-    send from then on); wait for both, sampling the sandbox's request count."""
+def run_together(box, env: dict, tmp_path: Path, rows: int, after: int = 3) -> Together:
+    """Start the import, and the backup as soon as the import has created ``after`` users
+    (so both send from then on; 0: at once); wait for both, sampling the sandbox's count."""
     csv = hires_csv(box, tmp_path / "hires.csv", rows)
     runs = {"import": start(env, tmp_path, "import", str(csv))}
     counts: list[tuple[float, int]] = []
@@ -90,7 +90,7 @@ def run_together(box, env: dict, tmp_path: Path, rows: int) -> Together:
     while any(p.poll() is None for p in runs.values()) and time.monotonic() < deadline:
         seen = stats(box)
         counts.append((time.time(), seen["requests"]))
-        if "backup" not in runs and seen["by_status"].get("201", 0) >= 3:
+        if "backup" not in runs and seen["by_status"].get("201", 0) >= after:
             runs["backup"] = start(env, tmp_path, "backup", "--out", str(tmp_path / "backups"))
         for name, proc in runs.items():
             if proc.poll() is not None:

