@@ -14,6 +14,7 @@ See calapi/README.md for the whole surface.
 """
 
 from calapi import _records
+from calapi._budget import KeyLimit, SharedBudget, key_fingerprint
 from calapi._client import CalClient
 from calapi._errors import (
     AdminApiDisabled,
@@ -51,6 +52,7 @@ __all__ = [
     "Forbidden",
     "InconsistentPagination",
     "InvalidRequest",
+    "KeyLimit",
     "MonotonicClock",
     "NamedBudget",
     "NotFound",
@@ -62,7 +64,9 @@ __all__ = [
     "ServerBudget",
     "ServerError",
     "Settings",
+    "SharedBudget",
     "ConnectFailed",
     "TransportError",
+    "key_fingerprint",
     *_records.__all__,
 ]

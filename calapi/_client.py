@@ -64,6 +64,7 @@ class CalClient(OrganizationEndpoints):
             settings.rate_window,
             cap=settings.rate_limit,
             margin=settings.rate_margin,
+            budget=settings.budget,
         )
         self._throttles = EndpointThrottles(self._limiter.clock.now, self._limiter.clock.sleep)
         self._in_flight = asyncio.Semaphore(settings.max_in_flight)

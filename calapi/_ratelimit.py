@@ -34,6 +34,13 @@ set: no span of ``window`` seconds holds more of our sends. A server that sends 
 rate-limit headers gets ``fallback_limit`` per ``window`` (less ``margin``). Routes with
 their own throttle are paced elsewhere (calapi/_throttles.py) and never reach this limiter.
 
+Runs sharing the key: a :class:`~calapi._budget.SharedBudget` (``budget``), when given, is
+asked for every send once the limiter's own checks pass, with the key's limits as learned
+(the fallback before any answer); it makes all runs on the key together stay under each
+limit. Requests the headers show as not ours are then taken to be those runs' (they count
+in the budget), so no share is kept free for them per window; the rest of the header
+following (each window's promises, its tail, a 429's hold) stays as the safety net.
+
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
 """
 
@@ -47,10 +54,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from calapi._budget import KeyLimit, SharedBudget
+
 SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
 PAD = 0.02  # seconds after the server's reset before a new window is assumed
 HOLD = 0.15  # of each window kept for its tail, when the headers show who else spent
 TAIL = 0.1  # of the window: its tail
+SLACK = 0.1  # seconds a send may take from the shared budget's count to the wire, at most
 
 
 @dataclass
@@ -236,12 +246,14 @@ class RateLimiter:
         margin: float = 0.05,
         clock: MonotonicClock | None = None,
         probe_first: bool = True,
+        budget: SharedBudget | None = None,
     ) -> None:
         self.fallback_limit = fallback_limit
         self.window = window
         self.cap = cap
         self.margin = margin
         self.clock = clock or MonotonicClock()
+        self.budget = budget
         self.seconds_waited = 0.0
         self.shared_key_detections = 0
         self.latency = 0.0  # longest recent round trip, decaying
@@ -376,6 +388,8 @@ class RateLimiter:
             if window.foreign == 0:
                 self.shared_key_detections += 1
             window.foreign = others
+            if self.budget is not None:
+                return  # other runs on the key take from the same budget: nothing to keep
             # Spent so far, at the same pace for the whole window.
             elapsed = max(now - (window.hi - PAD - limit.ttl), 0.25 * limit.ttl)
             limit.note_foreign(now, math.ceil(others * min(4.0, limit.ttl / elapsed)))
@@ -418,9 +432,18 @@ class RateLimiter:
                 now = self.clock.now()
                 wait = self.delay(now)
                 if wait <= 0:
+                    if self.budget is not None:
+                        await self.budget.take(self.key_limits(), PAD + SLACK + self.latency)
+                        now = self.clock.now()
                     self.seconds_waited += now - start
                     return self.record_send(now)
                 await self._sleep_or_news(wait)
+
+    def key_limits(self) -> tuple[KeyLimit, ...]:
+        """The key's limits as learned from the headers, else the fallback (not learned)."""
+        if self.limits:
+            return tuple(KeyLimit(n, lim.limit, lim.ttl) for n, lim in self.limits.items())
+        return (KeyLimit("fallback", self.fallback_limit, self.window, learned=False),)
 
     async def _sleep_or_news(self, seconds: float) -> None:
         """Sleep, but wake early when a response brings news (e.g. the probe's answer)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from calapi._budget import SharedBudget
 from calapi._errors import ConfigError
 from calapi._retry import RetryPolicy
 
@@ -41,6 +42,8 @@ class Settings:
     read_timeout: float = 30.0
     write_timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # where every run on this key takes its requests from (None: this run alone)
+    budget: SharedBudget | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         url = httpx.URL(self.api_url)

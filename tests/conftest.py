@@ -134,3 +134,10 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     )
     yield box
     box.stop()
+
+
+@pytest.fixture(autouse=True)
+def private_rate_budgets(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Runs on one key share a lock file (flows.budget); tests keep theirs out of data/."""
+    folder = tmp_path_factory.mktemp("ratelimit")
+    monkeypatch.setenv("CALBULK_RATELIMIT_DIR", str(folder))

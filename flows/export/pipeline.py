@@ -3,9 +3,10 @@
 One plain async function, :func:`export_snapshot`, with no Prefect in it: the CLI runs it
 in-process, the ``export_org`` Prefect flow (`flows.export.flow`) wraps it, the backup builds
 on it. Steps: fetch every wanted table through calapi (independent listings concurrently),
-validate the tables alone and against each other, write the snapshot atomically
-(`flows.export.snapshot`), and hand a markdown summary to the reporter. Invalid data stops the
-run before anything is written (`transforms.snapshot.checks.SnapshotInvalid` carries the report).
+re-read what later listings name and earlier ones lack (another run may be writing:
+`flows.export.reconcile`), validate the tables alone and against each other, write the snapshot
+atomically (`flows.export.snapshot`), and hand a markdown summary to the reporter. Invalid data
+stops the run before anything is written (`transforms.snapshot.checks.SnapshotInvalid` says why).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 import polars as pl
 
 from calapi import CalClient, ConfigError, Settings
+from flows.budget import with_shared_budget
 from flows.export.fetch import OTHER_REQUESTS, fetch_tables, requests_per_table
+from flows.export.reconcile import Reconciled, reconcile_listings
 from flows.export.snapshot import DEFAULT_FORMATS, FORMATS, SnapshotRun, write_snapshot
 from flows.reporter import SILENT, Reporter
 from transforms.sheets.snapshot_sheets import import_sheets
@@ -37,6 +40,7 @@ class ExportResult:
     org_id: int
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
     requests: dict[str, int] = field(default_factory=dict)  # table -> requests it cost
+    reconciled: tuple[Reconciled, ...] = ()  # tables re-read because later listings named more
 
     @property
     def total_rows(self) -> int:
@@ -97,11 +101,12 @@ async def export_snapshot(
     if org_id is not None:
         settings = dataclasses.replace(settings, org_id=org_id)
     started = datetime.now(UTC)
-    async with CalClient(settings) as cal:
+    async with CalClient(with_shared_budget(settings)) as cal:
         reporter.watch(cal)
         org = await cal.resolve_org_id()
         with reporter.tables(wanted) as progress:
             tables = await fetch_tables(cal, wanted, progress)
+        tables, reconciled = await reconcile_listings(cal, tables)
         stats = cal.stats
     requests = requests_per_table(stats, wanted)
     report = validate_snapshot(tables)
@@ -112,15 +117,23 @@ async def export_snapshot(
         )
         raise SnapshotInvalid(report)
     sheets = import_sheets(tables) if "xlsx" in chosen_formats else None
-    run = SnapshotRun(org_id=org, api_url=settings.api_url, started_at=started, requests=requests)
+    run = SnapshotRun(org_id=org, api_url=settings.api_url, started_at=started, requests=requests,
+                      reconciled=tuple(r.as_manifest() for r in reconciled))  # fmt: skip
     folder = write_snapshot(tables, Path(out), run, formats=chosen_formats, import_sheets=sheets)
     await reporter.artifact(f"export-org-{org}", summary_markdown(folder, tables, requests))
     rows = {name: data.height for name, data in tables.items()}
+    for r in reconciled:
+        reporter.info(
+            f"{r.table}: {r.missing} named by {', '.join(r.because)} appeared after the first "
+            f"listing (another run writing?); re-listed, {r.added} row(s) added"
+        )
     reporter.info(
         f"exported org {org}: {sum(rows.values())} rows in {stats.total_requests} requests "
         f"to {folder}"
     )
-    return ExportResult(folder=folder, org_id=org, rows=rows, requests=requests)
+    return ExportResult(
+        folder=folder, org_id=org, rows=rows, requests=requests, reconciled=tuple(reconciled)
+    )
 
 
 __all__ = ["DEFAULT_OUT", "ExportResult", "export_snapshot", "parse_choices", "summary_markdown"]

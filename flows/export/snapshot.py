@@ -3,7 +3,8 @@
 Layout (DESIGN.md): ``OUT/<org_id>/<UTC timestamp>/`` holding ``<table>.parquet``
 (zstd) and ``<table>.csv`` per table, optionally ``snapshot.xlsx`` (``flows.export.workbook``), and
 ``manifest.json`` (tool version, API URL, org id, start/end UTC, per-table row
-and request counts, schema and sha256 per file).
+and request counts, schema and sha256 per file, and ``reconciled``: the tables re-read
+because a later listing named rows an earlier one lacked, e.g. another run was writing).
 
 Everything is written into a hidden ``.incomplete-*`` folder next to the final
 one and renamed only when every file and the manifest are on disk; on any error
@@ -47,6 +48,7 @@ class SnapshotRun:
     started_at: datetime
     requests: Mapping[str, int] = field(default_factory=dict)
     finished_at: datetime | None = None
+    reconciled: Sequence[Mapping] = ()  # tables re-read because later listings named more
 
 
 def tool_version() -> str:
@@ -152,6 +154,7 @@ def write_snapshot(
             "formats": [f for f in FORMATS if f in formats],
             "requests_total": sum(int(n) for n in run.requests.values()),
             "tables": entries,
+            "reconciled": [dict(r) for r in run.reconciled],
             "workbook": workbook,
         }
         manifest_path = temp / MANIFEST_NAME

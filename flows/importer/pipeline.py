@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from calapi import CalClient, Settings
+from flows.budget import with_shared_budget
 from flows.export.fetch import fetch_tables
 from flows.importer.apply import RowResult, apply_plan
 from flows.importer.journal import Journal
@@ -129,7 +130,7 @@ async def import_spreadsheet(
             exit_code=2, counts={},
             message=f"{path.name} has no data rows under its header; nothing was sent",
         )  # fmt: skip
-    async with CalClient(settings) as cal:
+    async with CalClient(with_shared_budget(settings)) as cal:
         reporter.watch(cal)
         await cal.resolve_org_id()
         state = await read_current_state(cal, set(book.sheets), reporter)

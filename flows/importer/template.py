@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from calapi import CalClient, Settings
+from flows.budget import with_shared_budget
 from flows.export.fetch import fetch_tables
 from flows.reporter import SILENT, Reporter
 from transforms.org_state import org_state_from_tables
@@ -23,7 +24,7 @@ async def write_users_template(
     settings: Settings, out: str | Path = "users.xlsx", *, reporter: Reporter = SILENT
 ) -> Path:
     """Write the org's users template (``.xlsx``, or header-only ``.csv``); returns its path."""
-    async with CalClient(settings) as cal:
+    async with CalClient(with_shared_budget(settings)) as cal:
         reporter.watch(cal)
         await cal.resolve_org_id()
         with reporter.tables(TEMPLATE_TABLES) as progress:

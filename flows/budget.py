@@ -1,0 +1,209 @@
+"""One rate budget per API key, shared by every calbulk run that uses the key.
+
+Two :class:`calapi.SharedBudget` implementations, picked by :func:`with_shared_budget`:
+
+- :class:`LockFileBudget` (no Prefect server): runs on one machine coordinate through a
+  state file ``data/.ratelimit/<fingerprint>.json`` (0600, in a 0700 folder; named by a hash
+  of the key, never the key), guarded by ``fcntl.flock``. It holds the send times of every
+  run and the key's limits as learned from the headers, and admits a send only if no span of
+  ``window + pad`` seconds would then hold more than ``limit`` sends: whatever fixed window
+  the API draws, all local runs together stay under each named limit.
+- :class:`PrefectBudget` (inside a flow run on a Prefect server): a Prefect global
+  concurrency limit per named limit, ``calbulk-key-<fingerprint>-<name>``, created on first
+  use from the limits learned from the headers, taken per request in Prefect's rate-limit
+  mode (as ``prefect.concurrency.asyncio.rate_limit`` does). Its slots decay so that no
+  window of the key can receive more than the limit (:func:`decay_for`); any worker shares it.
+
+calapi's header following stays on in every run as the safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from calapi import KeyLimit, Settings, key_fingerprint
+
+DEFAULT_FOLDER = Path("data/.ratelimit")
+FOLDER_ENV = "CALBULK_RATELIMIT_DIR"  # where the lock files live (default data/.ratelimit)
+KEEP = 2.0  # seconds of send times kept beyond the longest window
+GRAIN = 1000  # Prefect slots per request (see PrefectBudget)
+POLL = 0.05  # seconds between attempts at a Prefect limit that is full
+
+
+def sliding_wait(sends: list[float], limit: int, span: float, now: float) -> float:
+    """Seconds until one more send keeps every ``span`` seconds at most ``limit`` sends
+    (``sends`` in order); 0: now."""
+    inside = [t for t in sends if t > now - span]
+    if len(inside) < limit:
+        return 0.0
+    return inside[len(inside) - limit] + span - now
+
+
+class LockFileBudget:
+    """The key's budget shared by the runs on this machine, through one locked state file."""
+
+    def __init__(self, folder: Path, fingerprint: str, clock: Callable[[], float] = time.time):
+        self.path = Path(folder) / f"{fingerprint}.json"
+        self.clock = clock
+        self.seconds_waited = 0.0
+
+    async def take(self, limits: tuple[KeyLimit, ...], pad: float) -> None:
+        while True:
+            wait = await asyncio.to_thread(self.try_take, limits, pad)
+            if wait <= 0:
+                return
+            self.seconds_waited += wait
+            await asyncio.sleep(wait)
+
+    def try_take(self, limits: tuple[KeyLimit, ...], pad: float) -> float:
+        """Count one send if every limit has room now; else the seconds to wait."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "r+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+            state = _read_state(handle)
+            learned = {k.name: [k.limit, k.window] for k in limits if k.learned}
+            if learned:
+                state["limits"] = learned
+            known = state["limits"] or {k.name: [k.limit, k.window] for k in limits}
+            now = self.clock()
+            longest = max(window for _, window in known.values())
+            sends = [t for t in state["sends"] if t > now - longest - pad - KEEP]
+            wait = max(sliding_wait(sends, n, w + pad, now) for n, w in known.values())
+            if wait <= 0:
+                sends.append(now)
+            state["sends"] = sends
+            handle.seek(0)
+            handle.truncate()
+            json.dump(state, handle)
+            return wait
+
+
+def _read_state(handle) -> dict:
+    try:
+        state = json.loads(handle.read() or "{}")
+    except ValueError:  # a torn file from a killed run: start over, nothing is lost but history
+        state = {}
+    return {"limits": dict(state.get("limits") or {}), "sends": list(state.get("sends") or [])}
+
+
+BUCKET = 1.5  # requests a Prefect limit may let through at once: paced, with slack for jitter
+
+
+def decay_for(limit: int, window: float, pad: float) -> tuple[float, float]:
+    """Requests a Prefect rate limit holds at once, and how many it frees per second, such
+    that no ``window + pad`` seconds admit more than ``limit``: a bucket of ``size`` refilled
+    at ``rate`` admits at most ``size + rate * (window + pad)``. The bucket is kept small
+    (sends are paced) and the rest of the limit is the refill."""
+    size = min(BUCKET, float(limit))
+    return size, (limit - size) / (window + pad)
+
+
+class PrefectBudget:
+    """The key's budget on a Prefect server: one global concurrency limit per named limit,
+    taken with ``mode="rate_limit"`` as `prefect.concurrency.asyncio.rate_limit` does.
+
+    Prefect decays a limit's slots in whole slots counted from its last update, and every
+    update (a denied attempt too) restarts that count: with one slot per request, runs that
+    retry would wait far longer than the decay says. So a request takes ``GRAIN`` slots of a
+    limit ``GRAIN`` times as large, decaying ``GRAIN`` times as fast (the same budget, a
+    restart costs a thousandth of a request), and a full limit is tried again every ``POLL``
+    seconds rather than after Prefect's suggested wait, which grows with every denial.
+    """
+
+    PREFIX = "calbulk-key"
+
+    def __init__(self, fingerprint: str, pad: float = 0.1) -> None:
+        self.fingerprint = fingerprint
+        self.pad = pad  # a round trip to the Prefect server sits between slot and send
+        self.seconds_waited = 0.0
+        self._made: dict[str, tuple[int, float]] = {}
+        self._found: list[str] | None = None
+        self._lock = asyncio.Lock()
+
+    def name(self, limit: KeyLimit) -> str:
+        return f"{self.PREFIX}-{self.fingerprint}-{limit.name}"
+
+    async def take(self, limits: tuple[KeyLimit, ...], pad: float) -> None:
+        import httpx
+        from prefect.client.orchestration import get_client
+
+        learned = [k for k in limits if k.learned]
+        async with get_client() as client:
+            async with self._lock:
+                for k in learned:
+                    await self._ensure(client, k)
+                # before the headers say the key's limits (the probe): another run's, if any
+                names = [self.name(k) for k in learned] or await self._existing(client)
+            if not names:
+                return  # the first run on the key: its probe goes alone
+            while True:
+                try:
+                    await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
+                    return
+                except httpx.HTTPStatusError as exc:
+                    if exc.response.status_code != 423:
+                        raise
+                    wait = min(float(exc.response.headers.get("Retry-After") or POLL), POLL)
+                    self.seconds_waited += wait
+                    await asyncio.sleep(wait)
+
+    async def _existing(self, client) -> list[str]:
+        """The key's limits some run created already (read once per run)."""
+        if self._found is None:
+            prefix, found, offset = f"{self.PREFIX}-{self.fingerprint}-", [], 0
+            while page := await client.read_global_concurrency_limits(limit=200, offset=offset):
+                found += [gcl.name for gcl in page if gcl.name.startswith(prefix)]
+                offset += len(page)
+            self._found = found
+        return self._found
+
+    async def _ensure(self, client, k: KeyLimit) -> None:
+        """Create (or correct) the limit the first time this run learns it."""
+        size, rate = decay_for(k.limit, k.window, self.pad)
+        shape = (round(size * GRAIN), rate * GRAIN)
+        if self._made.get(k.name) == shape:
+            return
+        await client.upsert_global_concurrency_limit_by_name(
+            self.name(k), shape[0], slot_decay_per_second=shape[1]
+        )
+        self._made[k.name] = shape
+
+
+def with_shared_budget(settings: Settings, folder: Path | None = None) -> Settings:
+    """``settings`` with the key's shared budget: the Prefect one inside a flow run on a
+    Prefect server, else the lock file in the data folder. A budget already set is kept."""
+    if settings.budget is not None:
+        return settings
+    secret = settings.api_key or settings.client_id or ""
+    fingerprint = key_fingerprint(secret)
+    if _on_prefect_server():
+        return dataclasses.replace(settings, budget=PrefectBudget(fingerprint))
+    where = folder or Path(os.environ.get(FOLDER_ENV) or DEFAULT_FOLDER)
+    return dataclasses.replace(settings, budget=LockFileBudget(where, fingerprint))
+
+
+def _on_prefect_server() -> bool:
+    """In a flow run whose API is a real server (not Prefect's ephemeral one)."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return False
+    from prefect.context import FlowRunContext
+
+    return FlowRunContext.get() is not None
+
+
+__all__ = [
+    "GRAIN",
+    "LockFileBudget",
+    "PrefectBudget",
+    "decay_for",
+    "sliding_wait",
+    "with_shared_budget",
+]

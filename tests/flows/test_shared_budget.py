@@ -1,0 +1,115 @@
+"""The lock-file budget: runs on one machine and one key share the key's limit.
+
+Two budgets on one state file stand for two runs (two processes would open the same file
+the same way); a fake clock lets the sends be checked against every fixed window the API
+could draw, without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+
+import pytest
+
+from calapi import KeyLimit, RateLimiter, key_fingerprint
+from flows.budget import LockFileBudget, decay_for, with_shared_budget
+from flows.config import load_settings
+
+KEY = "cal_live_0123456789abcdef"
+LIMIT = KeyLimit("default", 10, 2.0)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def most_in_any_window(sends: list[float], window: float) -> int:
+    """The most sends any fixed window of ``window`` seconds could hold, wherever it starts."""
+    return max(sum(1 for t in sends if start <= t < start + window) for start in sends)
+
+
+def run_two(tmp_path, steps: int, limits=(LIMIT,), pad=0.05) -> list[float]:
+    clock = Clock()
+    runs = [LockFileBudget(tmp_path, key_fingerprint(KEY), clock) for _ in range(2)]
+    sent = []
+    for _ in range(steps):  # both runs try every 10 ms; the clock advances between tries
+        for run in runs:
+            if run.try_take(limits, pad) <= 0:
+                sent.append(clock.now)
+        clock.now += 0.01
+    return sent
+
+
+def test_two_runs_never_put_more_than_the_limit_in_any_window(tmp_path):
+    sent = run_two(tmp_path, steps=1000)  # 10 s of trying
+    assert most_in_any_window(sent, LIMIT.window) <= LIMIT.limit
+    # and together they use the key: 10 per 2.05 s over 10 s is at least 4 full windows
+    assert len(sent) >= 4 * LIMIT.limit
+
+
+def test_every_named_limit_binds(tmp_path):
+    short, long = KeyLimit("short", 3, 0.5), KeyLimit("long", 12, 4.0)
+    sent = run_two(tmp_path, steps=800, limits=(short, long))
+    assert most_in_any_window(sent, short.window) <= short.limit
+    assert most_in_any_window(sent, long.window) <= long.limit
+
+
+def test_a_new_run_uses_the_limits_another_run_learned(tmp_path):
+    clock = Clock()
+    first = LockFileBudget(tmp_path, key_fingerprint(KEY), clock)
+    for _ in range(LIMIT.limit):
+        assert first.try_take((LIMIT,), 0.05) <= 0
+    # a run that has not heard from the API yet offers the default 120 per 60 s: the file wins
+    newcomer = LockFileBudget(tmp_path, key_fingerprint(KEY), clock)
+    fallback = KeyLimit("fallback", 120, 60.0, learned=False)
+    assert newcomer.try_take((fallback,), 0.05) == pytest.approx(2.05)
+
+
+def test_the_state_file_is_private_and_never_holds_the_key(tmp_path):
+    budget = LockFileBudget(tmp_path / "rl", key_fingerprint(KEY), Clock())
+    budget.try_take((LIMIT,), 0.05)
+    assert stat.S_IMODE(budget.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(budget.path.parent.stat().st_mode) == 0o700
+    text = budget.path.read_text()
+    assert KEY not in text and KEY not in budget.path.name
+    assert json.loads(text)["limits"] == {"default": [10, 2.0]}
+
+
+def test_a_torn_state_file_is_started_over(tmp_path):
+    budget = LockFileBudget(tmp_path, key_fingerprint(KEY), Clock())
+    budget.path.write_text('{"sends": [1, 2')
+    assert budget.try_take((LIMIT,), 0.05) <= 0
+
+
+def test_the_limiter_asks_the_budget_for_every_send(tmp_path):
+    budget = LockFileBudget(tmp_path, key_fingerprint(KEY))
+    limiter = RateLimiter(120, 60.0, budget=budget, probe_first=False)
+
+    async def sends():
+        for _ in range(5):
+            limiter.on_no_response(await limiter.acquire())
+
+    asyncio.run(sends())
+    assert len(json.loads(budget.path.read_text())["sends"]) == 5
+
+
+def test_runs_get_the_lock_file_budget_without_a_prefect_server(tmp_path, monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    settings = with_shared_budget(load_settings(environ={"CAL_API_KEY": KEY}), tmp_path)
+    assert isinstance(settings.budget, LockFileBudget)
+    assert settings.budget.path.parent == tmp_path
+    assert KEY not in repr(settings)
+
+
+@pytest.mark.parametrize("limit,window", [(10, 2.0), (120, 60.0), (5, 1.0), (1000, 60.0)])
+def test_the_prefect_limit_never_admits_more_than_the_limit_per_window(limit, window):
+    size, rate = decay_for(limit, window, pad=0.1)
+    assert size >= 1 and rate > 0  # one request always fits
+    assert size + rate * (window + 0.1) <= limit  # a full bucket plus a window of refills
+    assert rate * window >= 0.85 * limit or limit < 20  # and the rest of the limit is used
