@@ -3,11 +3,12 @@
 Two :class:`calapi.SharedBudget` implementations, picked by :func:`with_shared_budget`:
 
 - :class:`LockFileBudget` (no Prefect server): runs on one machine coordinate through a
-  state file ``data/.ratelimit/<fingerprint>.json`` (0600, in a 0700 folder; named by a hash
-  of the key, never the key), guarded by ``fcntl.flock``. It holds the send times of every
-  run and the key's limits as learned from the headers, and admits a send only if no span of
-  ``window + pad`` seconds would then hold more than ``limit`` sends: whatever fixed window
-  the API draws, all local runs together stay under each named limit.
+  per-user state file ``~/.local/state/calbulk/ratelimit/<fingerprint>.json`` (0600, in a
+  0700 folder; named by a hash of the key, never the key), guarded by ``fcntl.flock``. It
+  holds the send times of every run and the key's limits as learned from the headers, and
+  admits a send only if no span of ``window + pad`` seconds would then hold more than
+  ``limit`` sends: whatever fixed window the API draws, all local runs together stay under
+  each named limit.
 - :class:`PrefectBudget` (inside a flow run on a Prefect server): a Prefect global
   concurrency limit per named limit, ``calbulk-key-<fingerprint>-<name>``, created on first
   use from the limits learned from the headers, taken per request in Prefect's rate-limit
@@ -30,8 +31,7 @@ from pathlib import Path
 
 from calapi import KeyLimit, Settings, key_fingerprint
 
-DEFAULT_FOLDER = Path("data/.ratelimit")
-FOLDER_ENV = "CALBULK_RATELIMIT_DIR"  # where the lock files live (default data/.ratelimit)
+FOLDER_ENV = "CALBULK_RATELIMIT_DIR"  # where the lock files live (default: default_folder())
 KEEP = 2.0  # seconds of send times kept beyond the longest window
 GRAIN = 1000  # Prefect slots per request (see PrefectBudget)
 POLL = 0.05  # seconds between attempts at a Prefect limit that is full
@@ -177,6 +177,13 @@ class PrefectBudget:
         self._made[k.name] = shape
 
 
+def default_folder() -> Path:
+    """One folder per user, whatever folder calbulk runs from, so every local run on a key
+    shares its file: ``$XDG_STATE_HOME/calbulk/ratelimit`` (``~/.local/state/...``)."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "calbulk" / "ratelimit"
+
+
 def with_shared_budget(settings: Settings, folder: Path | None = None) -> Settings:
     """``settings`` with the key's shared budget: the Prefect one inside a flow run on a
     Prefect server, else the lock file in the data folder. A budget already set is kept."""
@@ -186,7 +193,7 @@ def with_shared_budget(settings: Settings, folder: Path | None = None) -> Settin
     fingerprint = key_fingerprint(secret)
     if _on_prefect_server():
         return dataclasses.replace(settings, budget=PrefectBudget(fingerprint))
-    where = folder or Path(os.environ.get(FOLDER_ENV) or DEFAULT_FOLDER)
+    where = folder or Path(os.environ.get(FOLDER_ENV) or default_folder())
     return dataclasses.replace(settings, budget=LockFileBudget(where, fingerprint))
 
 

@@ -107,6 +107,19 @@ def test_runs_get_the_lock_file_budget_without_a_prefect_server(tmp_path, monkey
     assert KEY not in repr(settings)
 
 
+def test_runs_from_any_folder_share_one_per_user_lock_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("CALBULK_RATELIMIT_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    paths = set()
+    for where in ("a", "b"):
+        (tmp_path / where).mkdir()
+        monkeypatch.chdir(tmp_path / where)
+        paths.add(with_shared_budget(load_settings(environ={"CAL_API_KEY": KEY})).budget.path)
+    assert len(paths) == 1
+    assert paths.pop().parent == tmp_path / "state" / "calbulk" / "ratelimit"
+
+
 @pytest.mark.parametrize("limit,window", [(10, 2.0), (120, 60.0), (5, 1.0), (1000, 60.0)])
 def test_the_prefect_limit_never_admits_more_than_the_limit_per_window(limit, window):
     size, rate = decay_for(limit, window, pad=0.1)
