@@ -1,0 +1,165 @@
+"""The migration pipeline: one organization's complete snapshot imported into another.
+
+One plain async function, :func:`migrate_org`, with no Prefect in it: the CLI runs it
+in-process and the ``migrate_org`` Prefect flow (`flows.migrate.flow`) wraps it.
+
+source (a snapshot folder, a snapshot workbook, or the live source org exported first into a
+temporary owner-only folder) -> what the API cannot carry, said before anything is sent ->
+the snapshot's import sheets as one workbook in the run folder -> the import pipeline
+(`flows.importer.pipeline.import_spreadsheet`: validation, plan, dry run, resumable apply,
+receipt per row) -> ``id-map.csv`` (kind, key, source id, target id) from a fresh read of the
+target, joined on natural keys.
+
+The run folder ``OUT/<source>-to-org<target>/`` holds the workbook, receipt, plan, journal,
+errors, id map and ``not-carried.csv``; it is owner-only (0700, files 0600). The same command
+run again uses the same folder: the journal resumes a killed run, a finished one plans 0 steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from calapi import CalClient, Settings
+from flows.export.fetch import fetch_tables
+from flows.export.workbook import write_workbook
+from flows.importer.outputs import DIR_MODE, private_file
+from flows.importer.pipeline import import_spreadsheet
+from flows.migrate.idmap import id_map
+from flows.migrate.not_carried import not_carried, receipt_with_not_carried
+from flows.migrate.source import Source, read_source, source_settings
+from flows.reporter import SILENT, Reporter
+
+DEFAULT_OUT = "data/migrations"
+WORKBOOK = "migration.xlsx"
+FINGERPRINT = "migration.sha256"
+ID_MAP_TABLES = ["users", "teams", "attributes", "attribute_options", "roles", "ooo_entries",
+                 "webhooks"]  # fmt: skip
+
+
+@dataclass
+class MigrateOutcome:
+    """The import's outcome plus what only a migration has (paths as strings)."""
+
+    exit_code: int
+    source: str
+    target_org: int
+    folder: str
+    counts: dict[str, int] = field(default_factory=dict)
+    receipt: str | None = None
+    plan: str | None = None
+    errors: str | None = None
+    journal: str | None = None
+    id_map: str | None = None
+    not_carried: list[dict] = field(default_factory=list)  # {what, count, why}
+    message: str = ""
+    interrupted: bool = False
+    steps: int = 0
+    plan_counts: list[dict] = field(default_factory=list)
+    first_steps: list[dict] = field(default_factory=list)
+    apply_seconds: float | None = None
+    key_rate: list | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+async def migrate_org(
+    settings: Settings,
+    *,
+    source: str | Path | None = None,
+    from_org: int | None = None,
+    out: str | Path = DEFAULT_OUT,
+    dry_run: bool = False,
+    reporter: Reporter = SILENT,
+    environ: Mapping[str, str] | None = None,
+) -> MigrateOutcome:
+    """Migrate ``source`` (a path) or the live org ``from_org`` into ``settings``' org."""
+    if (source is None) == (from_org is None):
+        raise ValueError("give exactly one of --from PATH and --from-org M")
+    if source is not None:
+        return await _migrate(settings, read_source(Path(source)), out, dry_run, reporter)
+    live = source_settings(settings, from_org, environ)  # type: ignore[arg-type]
+    temporary = Path(tempfile.mkdtemp(prefix="calbulk-migrate-"))  # 0700 by construction
+    try:
+        from flows.export.pipeline import export_snapshot  # noqa: PLC0415  only for --from-org
+
+        exported = await export_snapshot(live, from_org, temporary, "parquet", reporter=reporter)
+        return await _migrate(settings, read_source(exported.folder), out, dry_run, reporter)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)  # it holds personal data
+
+
+async def _migrate(
+    settings: Settings, src: Source, out: str | Path, dry_run: bool, reporter: Reporter
+) -> MigrateOutcome:
+    async with CalClient(settings) as cal:
+        target = await cal.resolve_org_id()
+    settings = dataclasses.replace(settings, org_id=target)
+    folder = Path(out) / f"{src.label}-to-org{target}"
+    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    folder.chmod(DIR_MODE)
+    missing = not_carried(src.tables, set(src.sheets))
+    with private_file(folder / "not-carried.csv") as path:
+        pl.DataFrame(missing, schema=["what", "count", "why"], orient="row").write_csv(path)
+    for item in missing:
+        reporter.info(f"not carried: {item['what']} ({item['count']}): {item['why']}")
+    workbook = _write_workbook(folder, src.sheets)
+    imported = await import_spreadsheet(
+        settings, workbook, dry_run=dry_run, receipt=folder / "receipt.csv",
+        create_missing_options=True, reporter=reporter,
+    )  # fmt: skip
+    fields = {f.name for f in dataclasses.fields(MigrateOutcome)}
+    outcome = MigrateOutcome(
+        source=src.label, target_org=target, folder=str(folder), not_carried=missing,
+        **{k: v for k, v in imported.to_dict().items() if k in fields},
+    )  # fmt: skip
+    if outcome.receipt:
+        receipt_with_not_carried(Path(outcome.receipt), missing)
+    if outcome.exit_code in (0, 1) and not outcome.interrupted:
+        outcome.id_map = str(await _write_id_map(settings, src.tables, folder, reporter))
+    reporter.info(f"migrate {src.label} -> org {target}: {outcome.message or outcome.counts}")
+    return outcome
+
+
+def _write_workbook(folder: Path, sheets: Mapping[str, pl.DataFrame]) -> Path:
+    """The import sheets as ``migration.xlsx``, rewritten only when the source changed (the
+    journal resumes a run of the same input, named by the workbook's sha256)."""
+    digest = hashlib.sha256()
+    for kind, sheet in sheets.items():
+        buffer = io.BytesIO()
+        sheet.write_csv(buffer)
+        digest.update(kind.encode() + b"\0" + buffer.getvalue())
+    path, stamp = folder / WORKBOOK, folder / FINGERPRINT
+    if path.is_file() and stamp.is_file() and stamp.read_text().strip() == digest.hexdigest():
+        return path
+    with private_file(path) as target:
+        write_workbook(target, {}, sheets)
+    with private_file(stamp) as target:
+        target.write_text(digest.hexdigest() + "\n")
+    return path
+
+
+async def _write_id_map(
+    settings: Settings, source: Mapping[str, pl.DataFrame], folder: Path, reporter: Reporter
+) -> Path:
+    wanted = [name for name in ID_MAP_TABLES if name in source]
+    async with CalClient(settings) as cal:
+        reporter.watch(cal)
+        with reporter.tables(wanted) as progress:
+            target = await fetch_tables(cal, wanted, progress)
+    path = folder / "id-map.csv"
+    with private_file(path) as written:
+        id_map(source, target).write_csv(written)
+    return path
+
+
+__all__ = ["DEFAULT_OUT", "MigrateOutcome", "migrate_org"]
