@@ -88,8 +88,8 @@ def show_migration(outcome: dict, settings) -> None:
     from flows.cli.output import console, print_table
 
     out = console()
-    print_table(out, "Not carried by the API", ["what", "count", "why"],
-                [(i["what"], i["count"] or "", i["why"]) for i in outcome["not_carried"]])  # fmt: skip
+    gaps = [(i["what"], i["count"] or "", i["why"]) for i in outcome["not_carried"]]
+    print_table(out, "Not carried by the API", ["what", "count", "why"], gaps)
     show_import(outcome, settings, apply_command())
     out.print(f"run folder: {outcome['folder']}")
     if outcome.get("id_map"):

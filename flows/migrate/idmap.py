@@ -34,9 +34,9 @@ def _attributes(t: Tables) -> pl.DataFrame:
 
 
 def _options(t: Tables) -> pl.DataFrame:
-    slugs = t["attributes"].select("attribute_id", "slug")
+    slugs = t["attributes"].select("attribute_id", pl.col("slug").alias("attribute"))
     options = t["attribute_options"].join(slugs, on="attribute_id", how="left")
-    key = pl.concat_str(pl.col("slug"), pl.col("value").str.to_lowercase(), separator=": ")
+    key = pl.concat_str(pl.col("attribute"), pl.col("value").str.to_lowercase(), separator=": ")
     return options.select(key.alias("key"), pl.col("option_id").alias("id"))
 
 

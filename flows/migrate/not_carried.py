@@ -34,13 +34,19 @@ def not_carried(tables: Mapping[str, pl.DataFrame], sheets: Collection[str]) -> 
 
     users = tables.get("users")
     if users is not None:
-        named = users.filter(pl.col("name").is_not_null() & (pl.col("name").str.strip_chars() != ""))
-        add("user names", named.height,
-            "the API has no name field on user create or update; people set their own")  # fmt: skip
+        named = users.filter(pl.col("name").str.strip_chars().fill_null("") != "")
+        add(
+            "user names",
+            named.height,
+            "the API has no name field on user create or update; people set their own",
+        )
     webhooks = tables.get("webhooks")
     if webhooks is not None and "webhooks" in sheets:
-        add("webhook secrets", webhooks.height,
-            "the API never returns a webhook's secret; set it again on the target's webhooks")  # fmt: skip
+        add(
+            "webhook secrets",
+            webhooks.height,
+            "the API never returns a webhook's secret; set it again on the target's webhooks",
+        )
     roles = tables.get("roles")
     if roles is not None:
         add("custom-role assignments", roles.filter(pl.col("type") == "CUSTOM").height,
@@ -50,13 +56,14 @@ def not_carried(tables: Mapping[str, pl.DataFrame], sheets: Collection[str]) -> 
         frame = tables.get(table)
         if frame is not None and sheet not in sheets:
             add(table, frame.height, f"this calbulk has no {sheet} sheet to import them from")
-    items.append({"what": "events and bookings", "count": 0,
-                  "why": "out of scope: event types, bookings and schedules are not migrated"})  # fmt: skip
+    why = "out of scope: event types, bookings and schedules are not migrated"
+    items.append({"what": "events and bookings", "count": 0, "why": why})
     return items
 
 
 def receipt_with_not_carried(receipt: Path, items: list[dict]) -> None:
-    """Append one ``not carried`` line per gap to the receipt CSV (owner-only, rewritten)."""
+    """Append one ``not carried`` line per gap to the receipt (CSV, and .xlsx when there is
+    one); owner-only, rewritten; lines of an earlier run are replaced, not repeated."""
     frame = pl.read_csv(receipt, infer_schema=False)
     lines = pl.DataFrame(
         {"sheet": [NOT_CARRIED] * len(items), "email": [i["what"] for i in items],
@@ -66,6 +73,10 @@ def receipt_with_not_carried(receipt: Path, items: list[dict]) -> None:
     frame = pl.concat([frame.filter(pl.col("sheet") != NOT_CARRIED), lines], how="diagonal")
     with private_file(receipt) as target:
         frame.write_csv(target)
+    workbook = receipt.with_suffix(".xlsx")
+    if workbook.is_file():  # the import wrote one for Excel input: the same lines there
+        with private_file(workbook) as target:
+            frame.write_excel(target, worksheet="receipt", autofit=True)
 
 
 __all__ = ["NOT_CARRIED", "not_carried", "receipt_with_not_carried"]

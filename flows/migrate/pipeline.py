@@ -30,6 +30,7 @@ import polars as pl
 
 from calapi import CalClient, Settings
 from flows.export.fetch import fetch_tables
+from flows.export.pipeline import export_snapshot
 from flows.export.workbook import write_workbook
 from flows.importer.outputs import DIR_MODE, private_file
 from flows.importer.pipeline import import_spreadsheet
@@ -90,8 +91,6 @@ async def migrate_org(
     live = source_settings(settings, from_org, environ)  # type: ignore[arg-type]
     temporary = Path(tempfile.mkdtemp(prefix="calbulk-migrate-"))  # 0700 by construction
     try:
-        from flows.export.pipeline import export_snapshot  # noqa: PLC0415  only for --from-org
-
         exported = await export_snapshot(live, from_org, temporary, "parquet", reporter=reporter)
         return await _migrate(settings, read_source(exported.folder), out, dry_run, reporter)
     finally:
