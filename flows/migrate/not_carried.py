@@ -1,6 +1,9 @@
 """What a migration cannot carry through the Cal.com API, said before anything is sent.
 
 - user names: user create/update has no ``name`` field (people keep or set their own);
+- week starts other than Cal.com's default (Sunday): the API's ``weekStart`` is not applied;
+- pending invitations: the users sheet has no column for them, so invited people who had not
+  accepted join the target as accepted members;
 - webhook secrets: the API never returns them, so webhooks arrive without a secret;
 - custom-role assignments: roles are created with their permissions, but no API assigns them
   to members (memberships take MEMBER, ADMIN or OWNER only);
@@ -21,6 +24,7 @@ import polars as pl
 from flows.importer.outputs import private_file
 
 NOT_CARRIED = "not carried"
+DEFAULT_WEEK_START = "Sunday"
 DEFINITION_SHEETS = {"teams": "teams", "attributes": "attributes", "webhooks": "webhooks"}
 
 
@@ -39,6 +43,21 @@ def not_carried(tables: Mapping[str, pl.DataFrame], sheets: Collection[str]) -> 
             "user names",
             named.height,
             "the API has no name field on user create or update; people set their own",
+        )
+        week = users.filter(
+            pl.col("week_start").fill_null(DEFAULT_WEEK_START) != DEFAULT_WEEK_START
+        )
+        add(
+            "week starts",
+            week.height,
+            "the API does not set a user's week start; they start on Sunday in the target",
+        )
+    memberships = tables.get("memberships")
+    if memberships is not None:
+        add(
+            "pending invitations",
+            memberships.filter(~pl.col("accepted")).height,
+            "invited people who had not accepted join the target as accepted members",
         )
     webhooks = tables.get("webhooks")
     if webhooks is not None and "webhooks" in sheets:
