@@ -25,6 +25,7 @@ async def import_file(
     kind: str | None = None,
     skip_invalid: bool = False,
     create_missing_options: bool = False,
+    prune_definitions: bool = False,
     rate_limit: int | None = None,
     rate_window: float | None = None,
 ) -> dict:
@@ -38,6 +39,7 @@ async def import_file(
     outcome = await import_spreadsheet(
         settings, file, dry_run=dry_run, mode=mode, receipt=receipt, kind=kind,
         skip_invalid=skip_invalid, create_missing_options=create_missing_options,
+        prune_definitions=prune_definitions,
         reporter=PrefectReporter(),
     )  # fmt: skip
     return outcome.to_dict()

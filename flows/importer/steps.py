@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calapi import CalClient, NotFound
+from flows.importer.definition_steps import (
+    DEFINITION_ACTIONS,
+    definition_landed,
+    send_definition,
+)
 from transforms.plan.steps import Step
 
 
@@ -23,6 +28,20 @@ class RunContext:
     cal: CalClient
     user_ids: dict[str, int] = field(default_factory=dict)
     option_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    team_names: dict[int, str] = field(default_factory=dict)
+    """Placeholder id (minus the teams sheet row) -> name of a team this run creates."""
+    created_teams: dict[str, int] = field(default_factory=dict)
+    webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    """Secrets by lower-cased subscriber URL, from the webhooks sheet (never in a plan)."""
+
+    def team_id(self, team_id: int) -> int:
+        """A team's id; a placeholder (negative) is the id of the team created this run."""
+        if team_id >= 0:
+            return team_id
+        name = self.team_names[team_id].casefold()
+        if name not in self.created_teams:
+            raise StepFailed(f"team {self.team_names[team_id]!r} was not created (see its row)")
+        return self.created_teams[name]
 
     def option_id(self, params: dict[str, Any]) -> str:
         if params.get("option_id"):
@@ -54,7 +73,7 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.update_membership(p["membership_id"], role=p["role"])
         case "add_team_membership":
             await cal.create_team_membership(
-                p["team_id"], userId=_need(user_id), role=p["role"], accepted=True
+                ctx.team_id(p["team_id"]), userId=_need(user_id), role=p["role"], accepted=True
             )
         case "change_team_role":
             await cal.update_team_membership(p["team_id"], p["membership_id"], role=p["role"])
@@ -76,6 +95,8 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.add_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
         case "set_role_permissions":
             await cal.set_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
+        case _ if step.action in DEFINITION_ACTIONS:
+            await send_definition(step, ctx.cal, ctx.webhook_secrets, ctx.created_teams)
         case _:
             raise StepFailed(f"unknown action {step.action}")
     return None
@@ -96,7 +117,7 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             match = [u for u in found if u["email"].lower() == p["email"].lower()]
             return (True, int(match[0]["id"])) if match else (False, None)
         case "add_team_membership":
-            members = await cal.list_team_memberships(p["team_id"])
+            members = await cal.list_team_memberships(ctx.team_id(p["team_id"]))
             return any(m["userId"] == user_id for m in members), None
         case "remove_team_membership":
             members = await cal.list_team_memberships(p["team_id"])
@@ -111,6 +132,8 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             return any((e["start"][:10], e["end"][:10]) == days for e in entries), None
         case "create_role":
             return await _role_exists(cal, p), None
+        case _ if step.action in DEFINITION_ACTIONS:
+            return await definition_landed(step, cal, ctx.created_teams), None
     return False, None  # PATCH/PUT: idempotent, sending again is the reconciliation
 
 

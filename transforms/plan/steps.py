@@ -33,8 +33,21 @@ ACTIONS = (
     "update_role",
     "add_role_permissions",
     "set_role_permissions",
+    "create_team",
+    "update_team",
+    "delete_team",
+    "create_attribute",
+    "update_attribute",
+    "add_attribute_option",
+    "delete_attribute_option",
+    "delete_attribute",
+    "create_webhook",
+    "update_webhook",
+    "delete_webhook",
 )
-REMOVING_ACTIONS = ("remove_team_membership", "unassign_option", "set_role_permissions")
+REMOVING_ACTIONS = ("remove_team_membership", "unassign_option", "set_role_permissions",
+                    "delete_team", "delete_attribute_option", "delete_attribute",
+                    "delete_webhook")  # fmt: skip
 
 
 @dataclass(frozen=True)

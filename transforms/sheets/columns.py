@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KINDS = ("users", "ooo", "roles")
+KINDS = ("users", "ooo", "roles", "teams", "attributes", "webhooks")
+DEFINITION_KINDS = ("teams", "attributes", "webhooks")  # planned and applied before the rest
 
 USERS_COLUMNS = (
     "email",
@@ -26,16 +27,36 @@ USERS_COLUMNS = (
 )
 OOO_COLUMNS = ("email", "start", "end", "reason", "notes", "covering_email")
 ROLES_COLUMNS = ("name", "description", "color", "permissions", "team")
+TEAMS_COLUMNS = (
+    "name",
+    "slug",
+    "bio",
+    "is_private",
+    "hide_book_a_team_member",
+    "hide_branding",
+    "time_zone",
+    "week_start",
+    "time_format",
+    "logo_url",
+)
+ATTRIBUTES_COLUMNS = ("name", "slug", "type", "enabled", "options")
+WEBHOOKS_COLUMNS = ("subscriber_url", "triggers", "active", "payload_template", "secret")
 
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": USERS_COLUMNS,
     "ooo": OOO_COLUMNS,
     "roles": ROLES_COLUMNS,
+    "teams": TEAMS_COLUMNS,
+    "attributes": ATTRIBUTES_COLUMNS,
+    "webhooks": WEBHOOKS_COLUMNS,
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": ("email",),
     "ooo": ("email", "start", "end"),
     "roles": ("name",),
+    "teams": ("name",),
+    "attributes": ("name", "type"),
+    "webhooks": ("subscriber_url", "triggers"),
 }
 
 _EMAIL_ALIASES = ("email", "e mail", "email address", "e mail address", "mail", "work email")
@@ -74,6 +95,32 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "color": ("color", "colour"),
         "permissions": ("permissions", "permission"),
         "team": ("team", "team name"),
+    },
+    "teams": {
+        "name": ("name", "team", "team name"),
+        "slug": ("slug", "team slug"),
+        "bio": ("bio", "description", "about"),
+        "is_private": ("private", "is private"),
+        "hide_book_a_team_member": ("hide book a team member",),
+        "hide_branding": ("hide branding",),
+        "time_zone": ("time zone", "timezone", "tz"),
+        "week_start": ("week start", "week starts on"),
+        "time_format": ("time format", "clock"),
+        "logo_url": ("logo url", "logo"),
+    },
+    "attributes": {
+        "name": ("name", "attribute", "attribute name"),
+        "slug": ("slug", "attribute slug"),
+        "type": ("type", "attribute type"),
+        "enabled": ("enabled", "active"),
+        "options": ("options", "option", "values"),
+    },
+    "webhooks": {
+        "subscriber_url": ("subscriber url", "url", "webhook url", "endpoint"),
+        "triggers": ("triggers", "trigger", "events"),
+        "active": ("active", "enabled"),
+        "payload_template": ("payload template", "template"),
+        "secret": ("secret", "signing secret"),
     },
 }
 

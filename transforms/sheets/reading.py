@@ -32,7 +32,8 @@ from transforms.sheets.calamine import NeedsOpenpyxl, read_sheet, sheet_layout
 from transforms.sheets.columns import KINDS, normalise_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-_SHEET_ALIASES = {"users": "users", "ooo": "ooo", "out of office": "ooo", "roles": "roles"}
+_SHEET_ALIASES = {"users": "users", "ooo": "ooo", "out of office": "ooo", "roles": "roles",
+                  "teams": "teams", "attributes": "attributes", "webhooks": "webhooks"}  # fmt: skip
 
 
 @dataclass

@@ -16,8 +16,9 @@ import polars as pl
 
 from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem, error_rows, has_file_errors
-from transforms.sheets.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
+from transforms.validate.definitions import announce_teams, definition_problems
 from transforms.validate.models import model_problems
 from transforms.validate.rules import (
     normalise_locale,
@@ -134,11 +135,17 @@ def validate_workbook(
     for kind, sheet in book.sheets.items():
         if any(c not in sheet.frame.columns for c in REQUIRED_COLUMNS[kind]):
             continue  # reported by the reader; no row of this sheet can be checked
+        if kind in DEFINITION_KINDS:
+            result.frames[kind], problems = definition_problems(sheet)
+            result.problems.extend(problems)
+            continue
         frame = normalise_sheet(sheet)
         result.frames[kind] = frame
         result.problems.extend(
             model_problems(kind, frame, sheet.source, sheet.headers, _with_all_columns(sheet))
         )
+    if "teams" in result.frames:
+        announce_teams(result.frames["teams"], result.invalid_rows("teams"), state)
     if "users" in result.frames:
         result.problems.extend(_users_problems(result, state, create_missing_options))
     if "ooo" in result.frames:
