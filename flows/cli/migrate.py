@@ -91,6 +91,8 @@ def show_migration(outcome: dict, settings) -> None:
     gaps = [(i["what"], i["count"] or "", i["why"]) for i in outcome["not_carried"]]
     print_table(out, "Not carried by the API", ["what", "count", "why"], gaps)
     show_import(outcome, settings, apply_command())
+    for team in outcome.get("creator_removed") or []:
+        out.print(f"removed the key's user from team {team} (the API made them its OWNER)")
     out.print(f"run folder: {outcome['folder']}")
     if outcome.get("id_map"):
         out.print(f"id map: {outcome['id_map']}")
@@ -107,6 +109,6 @@ def apply_command() -> str:
 
 def json_outcome(outcome: dict) -> dict:
     keys = ("source", "target_org", "folder", "receipt", "plan", "errors", "journal", "id_map",
-            "not_carried", "counts", "steps", "plan_counts", "apply_seconds", "interrupted",
-            "message")  # fmt: skip
+            "not_carried", "creator_removals", "creator_removed", "counts", "steps",
+            "plan_counts", "apply_seconds", "interrupted", "message")  # fmt: skip
     return {key: outcome.get(key) for key in keys}

@@ -34,6 +34,7 @@ from flows.export.pipeline import export_snapshot
 from flows.export.workbook import write_workbook
 from flows.importer.outputs import DIR_MODE, private_file
 from flows.importer.pipeline import import_spreadsheet
+from flows.migrate.creator import ACTION, CreatorPlan, plan_creator_removals, remove_creator
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
 from flows.migrate.source import Source, read_source, source_settings
@@ -68,6 +69,8 @@ class MigrateOutcome:
     first_steps: list[dict] = field(default_factory=list)
     apply_seconds: float | None = None
     key_rate: list | None = None
+    creator_removals: list[str] = field(default_factory=list)  # teams (planned)
+    creator_removed: list[str] = field(default_factory=list)  # teams (done)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,10 +105,11 @@ async def _migrate(
 ) -> MigrateOutcome:
     async with CalClient(settings) as cal:
         target = await cal.resolve_org_id()
+        folder = Path(out) / f"{src.label}-to-org{target}"
+        folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        folder.chmod(DIR_MODE)
+        creator = await plan_creator_removals(cal, src.tables, folder, record=not dry_run)
     settings = dataclasses.replace(settings, org_id=target)
-    folder = Path(out) / f"{src.label}-to-org{target}"
-    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    folder.chmod(DIR_MODE)
     missing = not_carried(src.tables, set(src.sheets))
     with private_file(folder / "not-carried.csv") as path:
         pl.DataFrame(missing, schema=["what", "count", "why"], orient="row").write_csv(path)
@@ -121,12 +125,29 @@ async def _migrate(
         source=src.label, target_org=target, folder=str(folder), not_carried=missing,
         **{k: v for k, v in imported.to_dict().items() if k in fields},
     )  # fmt: skip
+    if outcome.exit_code != 2:
+        _count_creator_steps(outcome, creator)
+    if outcome.receipt and not outcome.interrupted and outcome.exit_code in (0, 1):
+        async with CalClient(settings) as cal:
+            outcome.creator_removed = await remove_creator(cal, creator, reporter)
     if outcome.receipt:
         receipt_with_not_carried(Path(outcome.receipt), missing)
     if outcome.exit_code in (0, 1) and not outcome.interrupted:
         outcome.id_map = str(await _write_id_map(settings, src.tables, folder, reporter))
     reporter.info(f"migrate {src.label} -> org {target}: {outcome.message or outcome.counts}")
     return outcome
+
+
+def _count_creator_steps(outcome: MigrateOutcome, creator: CreatorPlan) -> None:
+    """The creator's removals join the plan's counts and steps (the dry run shows them)."""
+    outcome.creator_removals = list(creator.teams)
+    if creator.teams:
+        outcome.steps += len(creator.teams)
+        outcome.plan_counts.append({"sheet": "teams", "action": ACTION,
+                                    "steps": len(creator.teams)})  # fmt: skip
+        outcome.first_steps = (outcome.first_steps + creator.steps())[
+            : max(len(outcome.first_steps), 10)
+        ]
 
 
 def _write_workbook(folder: Path, sheets: Mapping[str, pl.DataFrame]) -> Path:

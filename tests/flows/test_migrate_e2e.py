@@ -1,8 +1,9 @@
 """`calbulk migrate` end to end, as a person runs it: two sandbox processes on loopback (the
 source org seeded with people, attributes of every type, teams with team roles, OOO with
-coverers, custom org and team roles, a webhook; the target an org holding only its key
-holders), the command as a subprocess, and the verdict read from a fresh export of the target:
-every table equals the source's on natural keys (ids aside), compared with polars joins.
+coverers, custom org and team roles, a webhook; the target emptied through the API to what a
+new org holds: its key holders), the command as a subprocess, and the verdict read from a
+fresh export of the target: every table equals the source's on natural keys (ids aside),
+compared with polars joins.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import polars as pl
 import pytest
 
@@ -107,10 +109,37 @@ def _migrate(env: dict, *args: str) -> subprocess.CompletedProcess:
                    env["CAL_ORG_ID"], *args)  # fmt: skip
 
 
-@pytest.fixture
-def orgs(start_sandbox, tmp_path):
+def emptied(box):
+    """The sandbox's org reduced through the API itself to what a new org holds: its key
+    holders (owner, admin, a member), no teams, attributes, custom roles or webhooks."""
+    org = f"{box.base_url}/v2/organizations/{box.org_id}"
+    headers = {"Authorization": f"Bearer {box.api_key}"}
+    with httpx.Client(headers=headers, timeout=30) as http:
+
+        def clear(listing: str, key: str = "id", keep=lambda item: False) -> None:
+            items = http.get(f"{org}/{listing}", params={"take": 250}).json()["data"]
+            for item in items:
+                if keep(item):
+                    continue
+                while (gone := http.delete(f"{org}/{listing}/{item[key]}")).status_code == 429:
+                    time.sleep(1)  # DELETE team is throttled to 1/s
+                assert gone.status_code == 200, gone.text
+
+        clear("teams")  # their roles go with them
+        clear("attributes")
+        clear("roles", keep=lambda role: role.get("type") == "SYSTEM")
+        clear("webhooks")
+    return box
+
+
+@pytest.fixture(params=["key holders and definitions"])
+def orgs(request, start_sandbox, tmp_path):
+    """The source, and a target with no people but its key holders: with the source's
+    definitions (same seed constants), or emptied of them too."""
     source = start_sandbox(seed_users=SOURCE_USERS, seed=7, rate_limit=100000)
     target = start_sandbox(seed_users=0, seed=8, rate_limit=100000)
+    if request.param == "empty":
+        emptied(target)
     assert source.org_id != target.org_id
     env = {**_env(tmp_path, source, target), "SOURCE_ORG": str(source.org_id)}
     return source, target, env
@@ -158,7 +187,7 @@ def test_migrating_a_live_org_makes_the_target_equal_on_natural_keys(orgs, tmp_p
 @pytest.mark.slow
 def test_a_migration_killed_mid_run_and_rerun_is_exact(start_sandbox, tmp_path) -> None:
     source = start_sandbox(seed_users=SOURCE_USERS, seed=7, rate_limit=100000)
-    target = start_sandbox(seed_users=0, seed=8, rate_limit=100000)
+    target = emptied(start_sandbox(seed_users=0, seed=8, rate_limit=100000))
     env = {**_env(tmp_path, source, target), "SOURCE_ORG": str(source.org_id)}
     snapshot = _export(env, tmp_path / "source", source=True)
     out = tmp_path / "runs"
