@@ -170,3 +170,23 @@ def test_the_cli_refuses_a_missing_or_double_source_with_exit_2(args, said, tmp_
     assert result.exit_code == 2, result.output
     assert said in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_workbook_on_its_own_reads_back_the_snapshots_tables(tmp_path) -> None:
+    from flows.export.workbook import write_workbook
+    from transforms.sheets.snapshot_sheets import import_sheets
+
+    tables = {name: _table(name, []) for name in TABLE_NAMES}
+    tables.update(_org(0, [(1, "a@x.org"), (2, "b@x.org")]))
+    moved = tmp_path / "mailed" / "acme.xlsx"  # no manifest next to it: read from its sheets
+    moved.parent.mkdir()
+    write_workbook(moved, tables, import_sheets(tables))
+
+    source = read_source(moved)
+
+    assert source.label == "acme"
+    for name, frame in tables.items():
+        back = source.tables[name]
+        assert back.schema == frame.schema, name
+        assert back.equals(frame), name
+    assert {"teams", "attributes", "webhooks", "users", "ooo", "roles"} <= source.sheets.keys()
