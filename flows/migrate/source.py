@@ -2,8 +2,9 @@
 workbook, or the live source org (exported first into a temporary owner-only folder).
 
 Whatever the source, the result is the same pair: the snapshot's tables (by name, for the
-id map and for saying what cannot be carried) and the import sheets built from them (what the
-import pipeline sends to the target).
+id map and for saying what cannot be carried) and the import sheets the export builds from them
+(`transforms.sheets.snapshot_sheets`: definitions, users, OOO, roles; what the import pipeline
+sends to the target).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import polars as pl
 from calapi import ConfigError, Settings
 from flows.backup._files import read_manifest, read_snapshot
 from flows.export.workbook import sheet_name_for
-from flows.migrate.sheets import migration_sheets
+from transforms.sheets.snapshot_sheets import import_sheets
 from transforms.snapshot.schemas import TABLE_NAMES, schema_of
 
 SOURCE_VARS = {"CAL_SOURCE_API_KEY": "CAL_API_KEY", "CAL_SOURCE_API_URL": "CAL_API_URL"}
@@ -60,7 +61,7 @@ def read_source(path: Path) -> Source:
     if path.is_dir():
         tables = read_snapshot(path)
         org = read_manifest(path).get("org_id")
-        return Source(f"org{org}", tables, migration_sheets(tables), folder=path)
+        return Source(f"org{org}", tables, import_sheets(tables), folder=path)
     if path.is_file() and path.suffix.lower() == WORKBOOK_SUFFIX:
         return _read_workbook(path)
     raise NotASource(
@@ -86,7 +87,7 @@ def _read_workbook(path: Path) -> Source:
             f"--from {path} has no users_table sheet: it is not a snapshot workbook "
             "(`calbulk export --format parquet,xlsx` writes one)"
         )
-    return Source(path.stem, tables, migration_sheets(tables))
+    return Source(path.stem, tables, import_sheets(tables))
 
 
 def _typed(sheet: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
