@@ -5,21 +5,22 @@ in-process and the ``migrate_org`` Prefect flow (`flows.migrate.flow`) wraps it.
 
 source (a snapshot folder, a snapshot workbook, or the live source org exported first into a
 temporary owner-only folder) -> what the API cannot carry, said before anything is sent ->
-the snapshot's import sheets as one workbook in the run folder -> the import pipeline
-(`flows.importer.pipeline.import_spreadsheet`: validation, plan, dry run, resumable apply,
-receipt per row) -> ``id-map.csv`` (kind, key, source id, target id) from a fresh read of the
+the snapshot's import sheets (`transforms.sheets.snapshot_sheets`) imported by the import
+pipeline (`flows.importer.pipeline.import_spreadsheet`: validation, plan, dry run, resumable
+apply, receipt per row) in two passes, definitions then people (`flows.migrate.passes`) ->
+the team creator's OWNER membership removed where the source lacks it -> ``id-map.csv``
+(kind, key, source id, target id) from a fresh read of the
 target, joined on natural keys.
 
-The run folder ``OUT/<source>-to-org<target>/`` holds the workbook, receipt, plan, journal,
-errors, id map and ``not-carried.csv``; it is owner-only (0700, files 0600). The same command
+The run folder ``OUT/<source>-to-org<target>/`` holds the passes' workbooks, receipts, plans,
+journals and errors, the combined ``plan.csv`` and ``receipt.csv``, the id map and
+``not-carried.csv``; it is owner-only (0700, files 0600). The same command
 run again uses the same folder: the journal resumes a killed run, a finished one plans 0 steps.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import io
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -31,18 +32,15 @@ import polars as pl
 from calapi import CalClient, Settings
 from flows.export.fetch import fetch_tables
 from flows.export.pipeline import export_snapshot
-from flows.export.workbook import write_workbook
 from flows.importer.outputs import DIR_MODE, private_file
-from flows.importer.pipeline import import_spreadsheet
 from flows.migrate.creator import ACTION, CreatorPlan, plan_creator_removals, remove_creator
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
+from flows.migrate.passes import import_in_passes
 from flows.migrate.source import Source, read_source, source_settings
 from flows.reporter import SILENT, Reporter
 
 DEFAULT_OUT = "data/migrations"
-WORKBOOK = "migration.xlsx"
-FINGERPRINT = "migration.sha256"
 ID_MAP_TABLES = ["users", "teams", "attributes", "attribute_options", "roles", "ooo_entries",
                  "webhooks"]  # fmt: skip
 
@@ -115,15 +113,11 @@ async def _migrate(
         pl.DataFrame(missing, schema=["what", "count", "why"], orient="row").write_csv(path)
     for item in missing:
         reporter.info(f"not carried: {item['what']} ({item['count']}): {item['why']}")
-    workbook = _write_workbook(folder, src.sheets)
-    imported = await import_spreadsheet(
-        settings, workbook, dry_run=dry_run, receipt=folder / "receipt.csv",
-        create_missing_options=True, reporter=reporter,
-    )  # fmt: skip
-    fields = {f.name for f in dataclasses.fields(MigrateOutcome)}
+    imported = await import_in_passes(settings, folder, src.sheets, dry_run=dry_run,
+                                      reporter=reporter)  # fmt: skip
     outcome = MigrateOutcome(
         source=src.label, target_org=target, folder=str(folder), not_carried=missing,
-        **{k: v for k, v in imported.to_dict().items() if k in fields},
+        **dataclasses.asdict(imported),
     )  # fmt: skip
     if outcome.exit_code != 2:
         _count_creator_steps(outcome, creator)
@@ -148,24 +142,6 @@ def _count_creator_steps(outcome: MigrateOutcome, creator: CreatorPlan) -> None:
         outcome.first_steps = (outcome.first_steps + creator.steps())[
             : max(len(outcome.first_steps), 10)
         ]
-
-
-def _write_workbook(folder: Path, sheets: Mapping[str, pl.DataFrame]) -> Path:
-    """The import sheets as ``migration.xlsx``, rewritten only when the source changed (the
-    journal resumes a run of the same input, named by the workbook's sha256)."""
-    digest = hashlib.sha256()
-    for kind, sheet in sheets.items():
-        buffer = io.BytesIO()
-        sheet.write_csv(buffer)
-        digest.update(kind.encode() + b"\0" + buffer.getvalue())
-    path, stamp = folder / WORKBOOK, folder / FINGERPRINT
-    if path.is_file() and stamp.is_file() and stamp.read_text().strip() == digest.hexdigest():
-        return path
-    with private_file(path) as target:
-        write_workbook(target, {}, sheets)
-    with private_file(stamp) as target:
-        target.write_text(digest.hexdigest() + "\n")
-    return path
 
 
 async def _write_id_map(
