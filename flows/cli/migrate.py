@@ -91,6 +91,8 @@ def show_migration(outcome: dict, settings) -> None:
     gaps = [(i["what"], i["count"] or "", i["why"]) for i in outcome["not_carried"]]
     print_table(out, "Not carried by the API", ["what", "count", "why"], gaps)
     show_import(outcome, settings, apply_command())
+    if outcome.get("plan") and not outcome.get("receipt") and outcome.get("message"):
+        out.print(outcome["message"])  # a dry run's note (show_import prints a run's)
     for team in outcome.get("creator_removed") or []:
         out.print(f"removed the key's user from team {team} (the API made them its OWNER)")
     out.print(f"run folder: {outcome['folder']}")

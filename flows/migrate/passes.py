@@ -33,8 +33,9 @@ PASSES = (("definitions", ("teams", "attributes", "webhooks")),
           ("people", ("teams", "users", "ooo", "roles")))  # fmt: skip
 REPEATED = "teams"  # in both passes; counted in the first
 FIRST_STEPS = 10
-UNPLANNED = ("attribute values of attributes this migration creates are planned once they "
-             "exist: the dry run cannot count them yet")  # fmt: skip
+UNPLANNED = ("the users' columns for attributes this migration creates (reported above as "
+             "not attributes of the organization) are planned once the first pass has created "
+             "them: this dry run cannot count those values yet")  # fmt: skip
 
 
 @dataclass

@@ -172,8 +172,12 @@ def test_migrating_a_live_org_makes_the_target_equal_on_natural_keys(orgs, tmp_p
     found = differences(source_snapshot, target_snapshot)
     assert found == {}, {k: (a.head(5), b.head(5)) for k, (a, b) in found.items()}
     ids = pl.read_csv(outcome["id_map"], infer_schema=False)
-    users = ids.filter(pl.col("kind") == "user")
-    assert users.height == SOURCE_USERS + 3 and users["target_id"].null_count() == 0
+    assert set(ids["kind"]) == {"user", "team", "attribute", "option", "role", "ooo", "webhook"}
+    assert ids.filter(pl.col("kind") == "user").height == SOURCE_USERS + 3
+    assert ids.filter(pl.col("target_id").is_null()).height == 0  # every entity has its twin
+    assert ids.filter(
+        pl.col("source_id") == pl.col("target_id"), pl.col("kind") == "team"
+    ).is_empty()
     receipt = pl.read_csv(outcome["receipt"], infer_schema=False)
     assert "user names" in receipt.filter(pl.col("outcome") == "not carried")["email"].to_list()
     assert receipt.filter(pl.col("outcome") == "failed").height == 0
