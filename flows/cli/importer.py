@@ -73,6 +73,8 @@ def import_command(
     """Import users, out-of-office entries or custom roles from a CSV or Excel file."""
     run = Run("import", as_json=as_json, verbose=verbose)
     check_choices(run, mode, kind)
+    if prune_definitions and mode != "sync":
+        run.fail("--prune-definitions deletes only with --mode sync; add --mode sync")
     check_input_file(run, file)
     check_outputs(run, receipt)
     check_rate_options("import", rate_limit, rate_window)

@@ -148,8 +148,9 @@ async def apply_plan(
     journal: Journal,
     on_row: Callable[[RowResult], None] = lambda _r: None,
 ) -> list[RowResult]:
-    """Run the plan; one RowResult per planned row, in plan order."""
-    prelude_errors = await _run_prelude(plan.prelude, ctx)
+    """Run the plan; one RowResult per planned row, in plan order: the definition sheets'
+    rows first (the prelude may add options to an attribute they create), then the rest."""
+    prelude_errors: list[str] = []
     gate = asyncio.Semaphore(ROW_CONCURRENCY)
 
     async def one(row: RowPlan) -> RowResult:
@@ -165,6 +166,7 @@ async def apply_plan(
     first = [r for r in plan.rows if r.sheet not in ("ooo", *DEFINITION_KINDS)]
     later = [r for r in plan.rows if r.sheet == "ooo"]
     results = await asyncio.gather(*(one(r) for r in definitions))
+    prelude_errors += await _run_prelude(plan.prelude, ctx)
     results += await asyncio.gather(*(one(r) for r in first))
     results += await asyncio.gather(*(one(r) for r in later))
     order = {(r.sheet, r.row): i for i, r in enumerate(plan.rows)}

@@ -2,15 +2,20 @@
 
 ``send_definition`` makes the write through calapi's typed calls; ``definition_landed`` reads
 the org back after an ambiguous outcome so a create is never made twice. A webhook's secret is
-not in the step (plans and journals never hold it): it is taken from ``secrets`` by URL.
+not in the step (plans and journals never hold it): it is taken from the run's context by URL.
+What a create makes (a team's id by name, an attribute's by slug, its options' by value) is
+noted in the context, for the rows after it that name it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calapi import CalClient, NotFound
 from transforms.plan.steps import Step
+
+if TYPE_CHECKING:
+    from flows.importer.steps import RunContext
 
 DEFINITION_ACTIONS = frozenset({
     "create_team", "update_team", "delete_team", "create_attribute", "update_attribute",
@@ -23,25 +28,27 @@ def _without(p: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in p.items() if k not in keys}
 
 
-async def send_definition(
-    step: Step, cal: CalClient, secrets: dict[str, str], created_teams: dict[str, int]
-) -> None:
-    """Send one definition step; a created team's id is noted by name for the rows after."""
-    p = step.params
+async def send_definition(step: Step, ctx: RunContext) -> None:
+    """Send one definition step; what it creates is noted in ``ctx``."""
+    cal, p = ctx.cal, step.params
     match step.action:
         case "create_team":
             team = await cal.create_team(**p)
-            created_teams[p["name"].casefold()] = int(team["id"])
+            ctx.created_teams[p["name"].casefold()] = int(team["id"])
         case "update_team":
             await cal.update_team(p["team_id"], **_without(p, "team_id"))
         case "delete_team":
             await cal.delete_team(p["id"])
         case "create_attribute":
-            await cal.create_attribute(**p)
+            attribute = await cal.create_attribute(**p)
+            await _note_attribute(ctx, p["slug"], str(attribute["id"]))
         case "update_attribute":
             await cal.update_attribute(p["attribute_id"], **_without(p, "attribute_id"))
         case "add_attribute_option":
-            await cal.create_attribute_option(p["attribute_id"], value=p["value"], slug=p["slug"])
+            option = await cal.create_attribute_option(
+                p["attribute_id"], value=p["value"], slug=p["slug"]
+            )
+            ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
         case "delete_attribute_option":
             await cal.delete_attribute_option(p["attribute_id"], p["option_id"])
         case "delete_attribute":
@@ -49,7 +56,7 @@ async def send_definition(
         case "create_webhook":
             body = _without(p, "secret")
             if p.get("secret"):
-                body["secret"] = secrets[p["subscriberUrl"].lower()]
+                body["secret"] = ctx.webhook_secrets[p["subscriberUrl"].lower()]
             await cal.create_webhook(**body)
         case "update_webhook":
             await cal.update_webhook(p["webhook_id"], **_without(p, "webhook_id"))
@@ -57,21 +64,35 @@ async def send_definition(
             await cal.delete_webhook(p["id"])
 
 
-async def definition_landed(step: Step, cal: CalClient, created_teams: dict[str, int]) -> bool:
+async def _note_attribute(ctx: RunContext, slug: str, attribute_id: str) -> None:
+    """The created attribute's id by slug, and its options' ids by value (one listing)."""
+    ctx.created_attributes[slug] = attribute_id
+    for option in await ctx.cal.list_attribute_options(attribute_id):
+        ctx.option_ids[(attribute_id, option["value"].casefold())] = str(option["id"])
+
+
+async def definition_landed(step: Step, ctx: RunContext) -> bool:
     """Has this step's effect already happened? (creates and deletes; updates are re-sent)"""
-    p = step.params
+    cal, p = ctx.cal, step.params
     match step.action:
         case "create_team":
             name = p["name"].casefold()
             found = [t for t in await cal.list_teams() if t["name"].casefold() == name]
             if found:
-                created_teams[name] = int(found[0]["id"])
+                ctx.created_teams[name] = int(found[0]["id"])
             return bool(found)
         case "create_attribute":
-            return any(a["slug"] == p["slug"] for a in await cal.list_attributes())
+            made = [a for a in await cal.list_attributes() if a["slug"] == p["slug"]]
+            if made:
+                await _note_attribute(ctx, p["slug"], str(made[0]["id"]))
+            return bool(made)
         case "add_attribute_option":
             options = await cal.list_attribute_options(p["attribute_id"])
-            return any(o["value"].casefold() == p["value"].casefold() for o in options)
+            for option in options:
+                if option["value"].casefold() == p["value"].casefold():
+                    ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
+                    return True
+            return False
         case "create_webhook":
             url = p["subscriberUrl"].lower()
             return any(w["subscriberUrl"].lower() == url for w in await cal.list_webhooks())

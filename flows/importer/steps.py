@@ -19,6 +19,7 @@ from flows.importer.definition_steps import (
     send_definition,
 )
 from transforms.plan.steps import Step
+from transforms.validate.definitions import PLANNED
 
 
 @dataclass
@@ -31,6 +32,8 @@ class RunContext:
     team_names: dict[int, str] = field(default_factory=dict)
     """Placeholder id (minus the teams sheet row) -> name of a team this run creates."""
     created_teams: dict[str, int] = field(default_factory=dict)
+    created_attributes: dict[str, str] = field(default_factory=dict)
+    """Slug -> id of each attribute this run created (options are in ``option_ids``)."""
     webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False)
     """Secrets by lower-cased subscriber URL, from the webhooks sheet (never in a plan)."""
 
@@ -43,10 +46,19 @@ class RunContext:
             raise StepFailed(f"team {self.team_names[team_id]!r} was not created (see its row)")
         return self.created_teams[name]
 
+    def attribute_id(self, attribute_id: str) -> str:
+        """An attribute's id; ``planned:<slug>`` is the id of the attribute created this run."""
+        if not attribute_id.startswith(PLANNED):
+            return attribute_id
+        slug = attribute_id.removeprefix(PLANNED)
+        if slug not in self.created_attributes:
+            raise StepFailed(f"attribute {slug!r} was not created (see its row)")
+        return self.created_attributes[slug]
+
     def option_id(self, params: dict[str, Any]) -> str:
-        if params.get("option_id"):
+        if params.get("option_id") and not params["option_id"].startswith(PLANNED):
             return params["option_id"]
-        key = (params["attribute_id"], params["value"].casefold())
+        key = (self.attribute_id(params["attribute_id"]), params["value"].casefold())
         if key not in self.option_ids:
             raise LookupError(f"option {params['value']!r} was not created (see prelude)")
         return self.option_ids[key]
@@ -61,10 +73,11 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
     cal, p = ctx.cal, step.params
     match step.action:
         case "create_option":
+            attribute_id = ctx.attribute_id(p["attribute_id"])
             option = await cal.create_attribute_option(
-                p["attribute_id"], value=p["value"], slug=slugify(p["value"])
+                attribute_id, value=p["value"], slug=slugify(p["value"])
             )
-            ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
+            ctx.option_ids[(attribute_id, p["value"].casefold())] = str(option["id"])
         case "create_user":
             return int((await cal.create_user(**p))["id"])
         case "update_user":
@@ -81,7 +94,7 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.delete_team_membership(p["team_id"], p["membership_id"])
         case "assign_option":
             await cal.assign_attribute_option(
-                _need(user_id), p["attribute_id"], option_id=ctx.option_id(p)
+                _need(user_id), ctx.attribute_id(p["attribute_id"]), option_id=ctx.option_id(p)
             )
         case "unassign_option":
             await cal.unassign_attribute_option(_need(user_id), p["option_id"])
@@ -96,7 +109,7 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
         case "set_role_permissions":
             await cal.set_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
         case _ if step.action in DEFINITION_ACTIONS:
-            await send_definition(step, ctx.cal, ctx.webhook_secrets, ctx.created_teams)
+            await send_definition(step, ctx)
         case _:
             raise StepFailed(f"unknown action {step.action}")
     return None
@@ -107,9 +120,10 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
     cal, p = ctx.cal, step.params
     match step.action:
         case "create_option":
-            for option in await cal.list_attribute_options(p["attribute_id"]):
+            attribute_id = ctx.attribute_id(p["attribute_id"])
+            for option in await cal.list_attribute_options(attribute_id):
                 if option["value"].casefold() == p["value"].casefold():
-                    ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
+                    ctx.option_ids[(attribute_id, p["value"].casefold())] = str(option["id"])
                     return True, None
             return False, None
         case "create_user":
@@ -133,7 +147,7 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
         case "create_role":
             return await _role_exists(cal, p), None
         case _ if step.action in DEFINITION_ACTIONS:
-            return await definition_landed(step, cal, ctx.created_teams), None
+            return await definition_landed(step, ctx), None
     return False, None  # PATCH/PUT: idempotent, sending again is the reconciliation
 
 

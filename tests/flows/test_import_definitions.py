@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
 
@@ -147,10 +148,28 @@ async def _team_members(name: str) -> dict[int, str]:
         return {m["userId"]: m["role"] for m in await cal.list_team_memberships(team["id"])}
 
 
-def test_users_join_a_team_the_same_workbook_creates(org, tmp_path):
+async def _team_names() -> list[str]:
+    async with CalClient(load_settings()) as cal:
+        await cal.resolve_org_id()
+        return [t["name"] for t in await cal.list_teams()]
+
+
+async def _options_of(email: str) -> set[str]:
+    async with CalClient(load_settings()) as cal:
+        await cal.resolve_org_id()
+        user = (await cal.list_users(emails=[email]))[0]
+        return {o["value"] for o in await cal.list_user_options(user["id"])}
+
+
+def test_users_use_teams_attributes_and_options_the_same_workbook_creates(org, tmp_path):
     book = tmp_path / "onboarding.xlsx"
-    users = [["email", "username", "teams"], ["new.hire@example.com", "new-hire", "Platform:ADMIN"]]
-    write_book(book, {"teams": SHEETS["teams"], "users": users})
+    users = [
+        ["email", "username", "teams", "Region", "Department"],
+        ["new.hire@example.com", "new-hire", "Platform:ADMIN", "APAC", "Research"],
+    ]
+    attributes = SHEETS["attributes"] + [["Department", "department", "SINGLE_SELECT", None,
+                                           "Research"]]  # fmt: skip
+    write_book(book, {"users": users, "teams": SHEETS["teams"], "attributes": attributes})
     outcome = run(book)
     assert outcome["exit_code"] == 0, outcome
     members = asyncio.run(_team_members("Platform"))
@@ -162,4 +181,37 @@ def test_users_join_a_team_the_same_workbook_creates(org, tmp_path):
 
     assert members[asyncio.run(hire_id())] == "ADMIN"
     assert "OWNER" in members.values()  # the key's user, as the real API does
+    held = asyncio.run(_options_of("new.hire@example.com"))
+    assert held == {"APAC", "Research"}
+    assert run(book, dry_run=True)["steps"] == 0
+
+
+def test_writes_whose_answer_is_lost_are_reconciled_never_duplicated(start_sandbox, monkeypatch,
+                                                                     tmp_path):  # fmt: skip
+    box = start_sandbox(seed_users=3, seed=5, rate_limit=100000, faults="ambiguous=0.4,seed=3")
+    for name, value in (
+        ("CAL_API_URL", box.base_url),
+        ("CAL_API_KEY", box.api_key),
+        ("CAL_ORG_ID", str(box.org_id)),
+        ("CAL_RATE_LIMIT", "100000"),
+    ):
+        monkeypatch.setenv(name, value)  # fmt: skip
+    book = tmp_path / "defs.xlsx"
+    users = [["email", "teams", "Region"], ["lost.answer@example.com", "Field Sales", "EMEA"]]
+    write_book(book, {**SHEETS, "users": users})
+    outcome = run(book)
+    assert outcome["exit_code"] == 0, outcome
+    state = asyncio.run(_read())
+    assert sorted(n for n in state["teams"] if n in ("Platform", "Field Sales")) == [
+        "Field Sales", "Platform",
+    ]  # fmt: skip
+    faults = httpx.get(f"{box.base_url}/_sandbox/stats", timeout=10).json()["faults"]
+    assert faults.get("ambiguous", 0) > 0, (
+        f"no answer was lost: the test would prove nothing {faults}"
+    )
+    names = asyncio.run(_team_names())
+    assert names.count("Platform") == 1 and names.count("Field Sales") == 1
+    assert state["options"]["region"] == ["AMER", "APAC", "EMEA"]
+    assert list(state["webhooks"]).count("https://hooks.example.com/cal") == 1
+    assert asyncio.run(_options_of("lost.answer@example.com")) == {"EMEA"}
     assert run(book, dry_run=True)["steps"] == 0

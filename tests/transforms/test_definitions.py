@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import openpyxl
 import polars as pl
+import pytest
 
 from tests.corpus.sample_org import sample_tables
 from transforms.org_state import org_state_from_tables
 from transforms.plan.build import build_plan
+from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS
 from transforms.sheets.reading import read_workbook
+from transforms.sheets.templates import header, write_generic_templates
 from transforms.validate.sheet import validate_workbook
 
 WEBHOOKS = pl.DataFrame(
@@ -169,3 +175,24 @@ def test_a_users_sheet_may_name_a_team_the_teams_sheet_creates(tmp_path):
     assert [r.sheet for r in plan.rows] == ["teams", "users"]  # definitions first
     membership = [s for s in plan.rows[1].steps if s.action == "add_team_membership"]
     assert membership[0].params == {"team_id": -2, "role": "ADMIN"}  # the teams sheet's row 2
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+@pytest.mark.parametrize("kind", DEFINITION_KINDS)
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_definition_templates_read_back_as_their_kind_with_every_column(kind, suffix):
+    book = read_workbook(TEMPLATES / f"{kind}{suffix}")
+    assert list(book.sheets) == [kind]
+    assert set(book.sheets[kind].headers) == set(CANONICAL_COLUMNS[kind])
+    assert book.sheets[kind].frame.height == 0 and book.all_problems() == []
+
+
+def test_committed_definition_templates_are_up_to_date(tmp_path):
+    write_generic_templates(tmp_path)
+    for kind in DEFINITION_KINDS:
+        assert (TEMPLATES / f"{kind}.csv").read_bytes() == (tmp_path / f"{kind}.csv").read_bytes()
+        committed = openpyxl.load_workbook(TEMPLATES / f"{kind}.xlsx")
+        assert [c.value for c in committed[kind][1]] == header(kind)
+        assert committed.sheetnames[:2] == ["Instructions", kind]

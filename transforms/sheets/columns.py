@@ -153,8 +153,26 @@ def detect_kind(headers: list[object]) -> str | None:
         return "ooo"
     if has("roles", "permissions"):
         return "roles"
+    if (definition := _definition_kind(has)) is not None:
+        return definition
     if has("users", "email") or any(canonical_column("users", h) for h in keys):
         return "users"
+    return None
+
+
+_TEAM_ONLY = ("slug", "bio", "is_private", "hide_book_a_team_member", "hide_branding", "logo_url")
+
+
+def _definition_kind(has) -> str | None:
+    """Definition sheets by their own columns (never when there is an e-mail column)."""
+    if has("users", "email"):
+        return None
+    if has("webhooks", "subscriber_url"):
+        return "webhooks"
+    if has("attributes", "name") and has("attributes", "type"):
+        return "attributes"
+    if has("teams", "name") and any(has("teams", c) for c in _TEAM_ONLY):
+        return "teams"
     return None
 
 

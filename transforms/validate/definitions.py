@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.org_state import OrgState
+from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem
 from transforms.sheets.building import Sheet
 from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS
@@ -234,4 +234,32 @@ def announce_teams(frame: pl.DataFrame, skip_rows: set[int], state: OrgState) ->
         state.teams_by_name[name.strip().casefold()] = planned
         if slug:
             state.teams_by_name.setdefault(slug.strip().casefold(), planned)
+    state.forget_frames()
+
+
+PLANNED = "planned:"  # the id prefix of an attribute or option the attributes sheet creates
+
+
+def announce_attributes(frame: pl.DataFrame, skip_rows: set[int], state: OrgState) -> None:
+    """Make the attributes and options the sheet creates known to the users sheet's checks.
+
+    A new attribute's id is ``planned:<slug>``; a new option's is ``planned:<value>``. Steps
+    carrying them are resolved by slug and value when they run (``flows.importer.steps``).
+    """
+    by_slug = {a.slug.casefold(): a for a in state.attributes.values()}
+    for row, name, slug, kind, options in frame.select(
+        "row", "name", "slug", "type", "options"
+    ).iter_rows():
+        if row in skip_rows or not slug:
+            continue
+        attribute = by_slug.get(slug.casefold())
+        if attribute is None:
+            attribute = Attribute(PLANNED + slug, name, slug, kind)
+            state.attributes[attribute.attribute_id] = attribute
+        if attribute.type not in SELECT_TYPES:
+            continue
+        for value in split_list(options):
+            if state.option_for(attribute.attribute_id, value) is None:
+                held = state.options.setdefault(attribute.attribute_id, {})
+                held[value.strip().casefold()] = (PLANNED + value, value)
     state.forget_frames()

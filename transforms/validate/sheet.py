@@ -18,7 +18,11 @@ from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem, error_rows, has_file_errors
 from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
-from transforms.validate.definitions import announce_teams, definition_problems
+from transforms.validate.definitions import (
+    announce_attributes,
+    announce_teams,
+    definition_problems,
+)
 from transforms.validate.models import model_problems
 from transforms.validate.rules import (
     normalise_locale,
@@ -146,6 +150,8 @@ def validate_workbook(
         )
     if "teams" in result.frames:
         announce_teams(result.frames["teams"], result.invalid_rows("teams"), state)
+    if "attributes" in result.frames:
+        announce_attributes(result.frames["attributes"], result.invalid_rows("attributes"), state)
     if "users" in result.frames:
         result.problems.extend(_users_problems(result, state, create_missing_options))
     if "ooo" in result.frames:
