@@ -2,11 +2,12 @@
 webhooks), then the people (users, OOO, custom roles), each an ordinary run of
 `flows.importer.pipeline.import_spreadsheet` on its own workbook in the run folder.
 
-Why two: the people's sheets name attributes (as columns) and teams (in team roles) that the
-first pass creates, and the import plans them against the organization as it is. After the
-first pass they exist, so the second is planned exactly. The second pass carries the teams
-sheet again (0 steps once they exist; in a dry run it lets the users' teams be checked against
-the teams about to be created); its teams lines are left out of the combined plan and receipt.
+Why two: a team role names a team the same workbook creates, and the import sends its
+placeholder id instead of the created team's (a 404). After the first pass the teams exist.
+The second pass carries the definition sheets again: 0 steps once they exist, and in a dry run
+they let the people's teams, attribute columns and options be planned against what the first
+pass is about to create, so the dry run counts every step. Its definition lines are left out
+of the combined plan and receipt.
 
 Each pass has its own journal, so a run killed in either resumes where it stopped. The passes'
 plans and receipts are combined into ``plan.csv`` and ``receipt.csv`` (owner-only).
@@ -29,13 +30,9 @@ from flows.importer.pipeline import INTERRUPTED_EXIT, ImportOutcome, import_spre
 from flows.reporter import Reporter
 from transforms.receipt import outcome_counts
 
-PASSES = (("definitions", ("teams", "attributes", "webhooks")),
-          ("people", ("teams", "users", "ooo", "roles")))  # fmt: skip
-REPEATED = "teams"  # in both passes; counted in the first
+DEFINITIONS = ("teams", "attributes", "webhooks")
+PASSES = (("definitions", DEFINITIONS), ("people", (*DEFINITIONS, "users", "ooo", "roles")))
 FIRST_STEPS = 10
-UNPLANNED = ("the users' columns for attributes this migration creates (reported above as "
-             "not attributes of the organization) are planned once the first pass has created "
-             "them: this dry run cannot count those values yet")  # fmt: skip
 
 
 @dataclass
@@ -69,7 +66,7 @@ async def import_in_passes(
     done: list[tuple[str, ImportOutcome]] = []
     for name, kinds in PASSES:
         chosen = {kind: sheets[kind] for kind in kinds if kind in sheets}
-        if not chosen.keys() - {REPEATED} and done:
+        if not chosen.keys() - set(DEFINITIONS) and done:
             continue
         workbook = write_pass_workbook(folder, name, chosen)
         outcome = await import_spreadsheet(
@@ -102,7 +99,7 @@ def write_pass_workbook(folder: Path, name: str, sheets: Mapping[str, pl.DataFra
 
 def _repeat(index: int) -> pl.Expr:
     """Lines of a later pass that repeat the first pass's teams sheet."""
-    return pl.lit(index > 0) & (pl.col("sheet") == REPEATED)
+    return pl.lit(index > 0) & pl.col("sheet").is_in(DEFINITIONS)
 
 
 def _combine(folder: Path, done: list[tuple[str, ImportOutcome]], dry_run: bool) -> Combined:
@@ -113,10 +110,10 @@ def _combine(folder: Path, done: list[tuple[str, ImportOutcome]], dry_run: bool)
                         else 2 if 2 in codes else max(codes, default=0))  # fmt: skip
     result.message = "; ".join(f"{name}: {o.message}" for name, o in done if o.message)
     for index, (_name, outcome) in enumerate(done):
-        counts = [c for c in outcome.plan_counts if not (index and c["sheet"] == REPEATED)]
+        counts = [c for c in outcome.plan_counts if not (index and c["sheet"] in DEFINITIONS)]
         result.plan_counts += counts
         result.first_steps += [s for s in outcome.first_steps
-                               if not (index and s["sheet"] == REPEATED)]  # fmt: skip
+                               if not (index and s["sheet"] in DEFINITIONS)]  # fmt: skip
         result.steps += sum(c["steps"] for c in counts)
         if outcome.apply_seconds is not None:
             result.apply_seconds = (result.apply_seconds or 0) + outcome.apply_seconds
@@ -133,9 +130,6 @@ def _combine(folder: Path, done: list[tuple[str, ImportOutcome]], dry_run: bool)
         path = _concat(folder / "receipt.csv", receipts)
         result.receipt = str(path)
         result.counts = outcome_counts(pl.read_csv(path, infer_schema=False))
-    creates_attributes = any(c["action"] == "create_attribute" for c in result.plan_counts)
-    if dry_run and creates_attributes and len(done) > 1:
-        result.message = "; ".join(filter(None, [result.message, UNPLANNED]))
     return result
 
 

@@ -163,6 +163,8 @@ def test_migrating_a_live_org_makes_the_target_equal_on_natural_keys(orgs, tmp_p
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     outcome = json.loads(done.stdout)
+    assert outcome["steps"] == planned["steps"]  # the dry run counted every step
+    assert outcome["plan_counts"] == planned["plan_counts"]
     folder = Path(outcome["folder"])
     assert folder.stat().st_mode & 0o777 == 0o700
     for path in folder.iterdir():
