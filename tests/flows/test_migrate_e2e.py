@@ -104,6 +104,14 @@ def differences(source: Path, target: Path) -> dict[str, tuple[pl.DataFrame, pl.
     return found
 
 
+def _text(path: Path) -> str:
+    """A run file as text (a workbook's every sheet as CSV)."""
+    if path.suffix == ".xlsx":
+        sheets = pl.read_excel(path, sheet_id=0, engine="calamine")
+        return "".join(frame.write_csv() for frame in sheets.values())
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
 def _migrate(env: dict, *args: str) -> subprocess.CompletedProcess:
     return calbulk(env, "migrate", "--from-org", env["SOURCE_ORG"], "--to-org",
                    env["CAL_ORG_ID"], *args)  # fmt: skip
@@ -167,8 +175,11 @@ def test_migrating_a_live_org_makes_the_target_equal_on_natural_keys(orgs, tmp_p
     assert outcome["plan_counts"] == planned["plan_counts"]
     folder = Path(outcome["folder"])
     assert folder.stat().st_mode & 0o777 == 0o700
+    secrets = (env["CAL_API_KEY"], env["CAL_SOURCE_API_KEY"], "whsec_")  # keys, webhook secret
     for path in folder.iterdir():
         assert path.stat().st_mode & 0o777 == 0o600, path
+        assert not any(secret in _text(path) for secret in secrets), path.name
+    assert not any(s in dry.stdout + dry.stderr + done.stdout + done.stderr for s in secrets)
     source_snapshot = _export(env, tmp_path / "source", source=True)
     target_snapshot = _export(env, tmp_path / "target")
     found = differences(source_snapshot, target_snapshot)
