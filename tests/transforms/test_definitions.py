@@ -87,6 +87,17 @@ def test_unknown_trigger_and_duplicate_url_are_refused(tmp_path):
     )
 
 
+def test_a_team_name_or_slug_twice_is_refused(tmp_path):
+    validated, _ = validated_for(
+        tmp_path, "teams", "name,slug\nPlatform,platform\nplatform,other\nOps,PLATFORM\n"
+    )
+    found = {(p.row, p.column, p.value): p.problem for p in validated.errors}
+    assert found == {
+        (3, "name", "platform"): "duplicate team: already on row 2",
+        (4, "slug", "platform"): "duplicate team slug: already on row 2",
+    }
+
+
 def test_teams_create_missing_update_differing_and_never_delete_without_prune(tmp_path):
     text = "name,slug,bio\nSales,sales,\nCustomer Support,help,\nPlatform,,Builds it\n"
     plan = plan_for(tmp_path, "teams", text, mode="sync")

@@ -80,7 +80,9 @@ def definition_problems(sheet: Sheet) -> tuple[pl.DataFrame, list[Problem]]:
     for entry in frame.iter_rows(named=True):
         rows.append(check(entry, sheet, problems))
     normalised = pl.DataFrame(rows, schema=frame.schema, orient="row") if rows else frame
-    problems += _duplicates(normalised, sheet)
+    problems += _duplicates(normalised, sheet, *_KEYS[sheet.kind])
+    if sheet.kind == "teams":
+        problems += _duplicates(normalised, sheet, "slug", "team slug")
     return normalised, problems
 
 
@@ -199,8 +201,7 @@ _KEYS = {"teams": ("name", "team"), "attributes": ("slug", "attribute slug"),
          "webhooks": ("subscriber_url", "subscriber URL")}  # fmt: skip
 
 
-def _duplicates(frame: pl.DataFrame, sheet: Sheet) -> list[Problem]:
-    column, what = _KEYS[sheet.kind]
+def _duplicates(frame: pl.DataFrame, sheet: Sheet, column: str, what: str) -> list[Problem]:
     keyed = frame.select("row", column, key=pl.col(column).str.to_lowercase()).drop_nulls()
     repeats = keyed.with_columns(first=pl.col("row").min().over("key")).filter(
         pl.col("row") != pl.col("first")
