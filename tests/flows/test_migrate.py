@@ -190,3 +190,16 @@ def test_a_workbook_on_its_own_reads_back_the_snapshots_tables(tmp_path) -> None
         assert back.schema == frame.schema, name
         assert back.equals(frame), name
     assert {"teams", "attributes", "webhooks", "users", "ooo", "roles"} <= source.sheets.keys()
+
+
+def test_the_cli_refuses_a_file_that_is_no_snapshot_before_any_request(tmp_path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("email\na@x.org\n")
+    result = CliRunner().invoke(
+        app,
+        ["migrate", "--from", str(people), "--out", str(tmp_path / "out")],
+        env={"CAL_API_KEY": "cal_x", "CAL_API_URL": "http://127.0.0.1:9", "COLUMNS": "200"},
+    )  # fmt: skip  (port 9: nothing listens; a request would fail differently)
+    assert result.exit_code == 2, result.output
+    assert "give a snapshot folder" in result.output
+    assert not (tmp_path / "out").exists()
