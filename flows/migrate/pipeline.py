@@ -33,7 +33,14 @@ from calapi import CalClient, Settings
 from flows.export.fetch import fetch_tables
 from flows.export.pipeline import export_snapshot
 from flows.importer.outputs import DIR_MODE, private_file
-from flows.migrate.creator import ACTION, CreatorPlan, plan_creator_removals, remove_creator
+from flows.migrate.creator import (
+    ACTION,
+    ROLE_ACTION,
+    CreatorPlan,
+    plan_creator_removals,
+    remove_creator,
+    restore_creator_roles,
+)
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
 from flows.migrate.passes import import_in_passes
@@ -69,6 +76,7 @@ class MigrateOutcome:
     key_rate: list | None = None
     creator_removals: list[str] = field(default_factory=list)  # teams (planned)
     creator_removed: list[str] = field(default_factory=list)  # teams (done)
+    creator_roles: list[str] = field(default_factory=list)  # teams where its role was restored
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,6 +132,7 @@ async def _migrate(
     if outcome.receipt and not outcome.interrupted and outcome.exit_code in (0, 1):
         async with CalClient(settings) as cal:
             outcome.creator_removed = await remove_creator(cal, creator, reporter)
+            outcome.creator_roles = await restore_creator_roles(cal, creator, reporter)
     if outcome.receipt:
         receipt_with_not_carried(Path(outcome.receipt), missing)
     if outcome.exit_code in (0, 1) and not outcome.interrupted:
@@ -133,15 +142,15 @@ async def _migrate(
 
 
 def _count_creator_steps(outcome: MigrateOutcome, creator: CreatorPlan) -> None:
-    """The creator's removals join the plan's counts and steps (the dry run shows them)."""
+    """The creator's removals and role changes join the plan's counts and steps (the dry run
+    shows them)."""
     outcome.creator_removals = list(creator.teams)
-    if creator.teams:
-        outcome.steps += len(creator.teams)
-        outcome.plan_counts.append({"sheet": "teams", "action": ACTION,
-                                    "steps": len(creator.teams)})  # fmt: skip
-        outcome.first_steps = (outcome.first_steps + creator.steps())[
-            : max(len(outcome.first_steps), 10)
-        ]
+    for action, count in ((ACTION, len(creator.teams)), (ROLE_ACTION, len(creator.roles))):
+        if count:
+            outcome.steps += count
+            outcome.plan_counts.append({"sheet": "teams", "action": action, "steps": count})
+    room = max(0, 10 - len(outcome.first_steps))
+    outcome.first_steps = outcome.first_steps + creator.steps()[:room]
 
 
 async def _write_id_map(
