@@ -10,6 +10,7 @@ from flows.cli import deploy as _deploy
 from flows.cli import diff as _diff
 from flows.cli import export as _export
 from flows.cli import importer as _importer
+from flows.cli import migrate as _migrate
 from flows.cli import prune as _prune
 from flows.cli import report as _report
 from flows.cli import sandbox as _sandbox
@@ -32,5 +33,6 @@ app.command("deploy")(_deploy.deploy_command)
 app.command("diff")(_diff.diff_command)
 app.command("prune")(_prune.prune_command)
 app.command("report")(_report.report_command)
+app.command("migrate")(_migrate.migrate_command)
 
 __all__ = ["app"]

@@ -1,0 +1,1 @@
+"""Org-to-org migration: a snapshot of one organization imported into another."""
