@@ -101,7 +101,7 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
         case "create_ooo":
             await cal.create_ooo(_need(user_id), **ooo_body(p, ctx))
         case "create_role":
-            await _create_role(cal, p)
+            await _create_role(cal, p, ctx)
         case "update_role":
             await _update_role(cal, p)
         case "add_role_permissions":
@@ -145,18 +145,18 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             days = (p["start"][:10], p["end"][:10])
             return any((e["start"][:10], e["end"][:10]) == days for e in entries), None
         case "create_role":
-            return await _role_exists(cal, p), None
+            return await _role_exists(cal, p, ctx), None
         case _ if step.action in DEFINITION_ACTIONS:
             return await definition_landed(step, ctx), None
     return False, None  # PATCH/PUT: idempotent, sending again is the reconciliation
 
 
-async def _create_role(cal: CalClient, p: dict[str, Any]) -> None:
+async def _create_role(cal: CalClient, p: dict[str, Any], ctx: RunContext) -> None:
     body = {k: p[k] for k in ("name", "description", "color", "permissions") if p.get(k)}
     if p["team_id"] is None:
         await cal.create_org_role(**body)
-    else:
-        await cal.create_team_role(p["team_id"], **body)
+    else:  # the team may be one this run created (a placeholder id until then)
+        await cal.create_team_role(ctx.team_id(p["team_id"]), **body)
 
 
 async def _update_role(cal: CalClient, p: dict[str, Any]) -> None:
@@ -167,12 +167,12 @@ async def _update_role(cal: CalClient, p: dict[str, Any]) -> None:
         await cal.update_team_role(p["team_id"], p["role_id"], **body)
 
 
-async def _role_exists(cal: CalClient, p: dict[str, Any]) -> bool:
+async def _role_exists(cal: CalClient, p: dict[str, Any], ctx: RunContext) -> bool:
     try:
         roles = (
             await cal.list_org_roles()
             if p["team_id"] is None
-            else await cal.list_team_roles(p["team_id"])
+            else await cal.list_team_roles(ctx.team_id(p["team_id"]))
         )
     except NotFound:
         return False

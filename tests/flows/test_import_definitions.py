@@ -186,6 +186,26 @@ def test_users_use_teams_attributes_and_options_the_same_workbook_creates(org, t
     assert run(book, dry_run=True)["steps"] == 0
 
 
+def test_a_team_role_in_a_team_the_same_workbook_creates_lands_in_one_run(org, tmp_path):
+    book = tmp_path / "team-roles.xlsx"
+    roles = [
+        ["name", "description", "color", "permissions", "team"],
+        ["Platform lead", "Runs the platform team", None, "booking.read", "Platform"],
+    ]
+    write_book(book, {"teams": SHEETS["teams"], "roles": roles})
+    outcome = run(book)
+    assert outcome["exit_code"] == 0, outcome
+
+    async def platform_roles() -> list[str]:
+        async with CalClient(load_settings()) as cal:
+            await cal.resolve_org_id()
+            team = next(t for t in await cal.list_teams() if t["name"] == "Platform")
+            return [r["name"] for r in await cal.list_team_roles(team["id"])]
+
+    assert "Platform lead" in asyncio.run(platform_roles())
+    assert run(book, dry_run=True)["steps"] == 0
+
+
 def test_writes_whose_answer_is_lost_are_reconciled_never_duplicated(start_sandbox, monkeypatch,
                                                                      tmp_path):  # fmt: skip
     box = start_sandbox(seed_users=3, seed=5, rate_limit=100000, faults="ambiguous=0.4,seed=3")
