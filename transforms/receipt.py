@@ -26,7 +26,7 @@ RECEIPT_SCHEMA = {
     "error": pl.Utf8,
     "notes": pl.Utf8,
 }
-KEY_COLUMN = {"users": "email", "ooo": "email", "roles": "name"}
+KEY_COLUMN = {"users": "email", "ooo": "email", "roles": "name", "leavers": "email"}
 
 
 def receipt_frame(

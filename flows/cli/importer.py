@@ -30,7 +30,7 @@ from flows.cli.common import (
     verbose_option,
 )
 
-KINDS = ("users", "ooo", "roles")  # transforms.sheets.columns.KINDS (checked by a test)
+KINDS = ("users", "ooo", "roles", "leavers")  # transforms.sheets.columns.KINDS (checked by a test)
 SAVE_AS = "open it in Excel, LibreOffice or Google Sheets and save it as .xlsx (or export CSV)"
 UNREADABLE_SUFFIXES = {
     ".xls": f"the Excel 97-2003 format cannot be read; {SAVE_AS}",

@@ -60,6 +60,8 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.update_team_membership(p["team_id"], p["membership_id"], role=p["role"])
         case "remove_team_membership":
             await cal.delete_team_membership(p["team_id"], p["membership_id"])
+        case "leave_org":  # DELETE membership: the person's Cal.com account stays
+            await cal.delete_membership(p["membership_id"])
         case "assign_option":
             await cal.assign_attribute_option(
                 _need(user_id), p["attribute_id"], option_id=ctx.option_id(p)
@@ -101,6 +103,12 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
         case "remove_team_membership":
             members = await cal.list_team_memberships(p["team_id"])
             return all(m["id"] != p["membership_id"] for m in members), None
+        case "leave_org":
+            try:
+                await cal.get_membership(p["membership_id"])
+            except NotFound:
+                return True, None
+            return False, None
         case "assign_option" | "unassign_option":
             held = {str(o["id"]) for o in await cal.list_user_options(_need(user_id))}
             option = ctx.option_id(p) if step.action == "assign_option" else p["option_id"]

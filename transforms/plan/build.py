@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.org_state import OrgState
+from transforms.plan.leavers import plan_leavers
 from transforms.plan.steps import (
     PRELUDE_SCHEMA,
     ROW_SCHEMA,
@@ -84,6 +85,12 @@ def build_plan(
         role_rows, role_steps = frames_from_rows(role_plans)
         rows.append(role_rows)
         steps.append(with_text_type(role_steps, text))
+    if "leavers" in validated.typed:
+        leaver_rows, leaver_steps = plan_leavers(
+            validated.typed["leavers"], state, validated.invalid_rows("leavers")
+        )
+        rows.append(leaver_rows)
+        steps.append(with_text_type(leaver_steps, text))
     return ImportPlan(
         mode,
         row_frame=pl.concat(rows) if rows else None,

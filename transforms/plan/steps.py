@@ -33,8 +33,14 @@ ACTIONS = (
     "update_role",
     "add_role_permissions",
     "set_role_permissions",
+    "leave_org",
 )
-REMOVING_ACTIONS = ("remove_team_membership", "unassign_option", "set_role_permissions")
+REMOVING_ACTIONS = (
+    "remove_team_membership",
+    "unassign_option",
+    "set_role_permissions",
+    "leave_org",
+)
 
 
 @dataclass(frozen=True)

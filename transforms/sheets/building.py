@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from transforms.problems import Problem, file_problem
-from transforms.sheets.columns import ColumnMap, detect_kind, map_columns
+from transforms.sheets.columns import ColumnMap, detect_kind, map_columns, unknown_kind_reason
 
 EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!")
 _INVISIBLE = "\ufeff\u200b\u00a0"
@@ -104,14 +104,7 @@ def build_sheet(
         return None
     kind = kind or detect_kind(header)
     if kind is None:
-        problems.append(
-            file_problem(
-                source,
-                "cannot tell what this sheet holds",
-                "a header with email (users), email+start+end (ooo) or "
-                "name+permissions (roles), or pass --kind",
-            )
-        )
+        problems.append(file_problem(source, *unknown_kind_reason(header)))
         return None
     columns = map_columns(kind, header)
     problems.extend(_header_problems(source, columns))
@@ -177,14 +170,7 @@ def sheet_from_frame(
     header = list(raw.row(index))
     kind = kind or detect_kind(header)
     if kind is None:
-        problems.append(
-            file_problem(
-                source,
-                "cannot tell what this sheet holds",
-                "a header with email (users), email+start+end (ooo) or "
-                "name+permissions (roles), or pass --kind",
-            )
-        )
+        problems.append(file_problem(source, *unknown_kind_reason(header)))
         return None
     columns = map_columns(kind, header)
     problems.extend(_header_problems(source, columns))

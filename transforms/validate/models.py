@@ -79,10 +79,23 @@ class RolesSheet(pa.DataFrameModel):
         coerce = False
 
 
+class LeaversSheet(pa.DataFrameModel):
+    """A leavers sheet after normalisation (teams are checked against the org)."""
+
+    row: pl.Int64
+    email: pl.Utf8 = pa.Field(str_matches=EMAIL_PATTERN)
+    teams: pl.Utf8 = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "users": UsersSheet,
     "ooo": OooSheet,
     "roles": RolesSheet,
+    "leavers": LeaversSheet,
 }
 
 ACCEPTED: dict[str, str] = {

@@ -18,6 +18,7 @@ from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem, error_rows, has_file_errors
 from transforms.sheets.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
+from transforms.validate.leavers import leavers_problems
 from transforms.validate.models import model_problems
 from transforms.validate.rules import (
     normalise_locale,
@@ -98,6 +99,7 @@ _EXPRESSIONS: dict[str, tuple[str, ...]] = {
     "users": ("email", "username"),  # usernames compare like e-mails
     "ooo": ("email", "covering_email"),
     "roles": (),
+    "leavers": ("email",),
 }
 _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
     "users": {
@@ -113,6 +115,7 @@ _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
         "reason": normalise_reason,
     },
     "roles": {},
+    "leavers": {},
 }
 
 
@@ -145,6 +148,12 @@ def validate_workbook(
         result.problems.extend(_ooo_problems(result, state))
     if "roles" in result.frames:
         result.problems.extend(_roles_problems(result, state))
+    if "leavers" in result.frames:
+        typed, problems = leavers_problems(
+            result.sheets["leavers"], result.frames["leavers"], state, result.frames.get("users")
+        )
+        result.typed["leavers"] = typed
+        result.problems.extend(problems)
     return result
 
 
