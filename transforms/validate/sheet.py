@@ -16,6 +16,8 @@ import polars as pl
 
 from transforms.org_state import Attribute, OrgState
 from transforms.problems import Problem, error_rows, has_file_errors
+from transforms.sheets.calcom_members import ORIGIN as CALCOM_MEMBERS
+from transforms.sheets.calcom_members import WEIGHTS_NOT_SENT, calcom_attribute_cells
 from transforms.sheets.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
 from transforms.validate.leavers import leavers_problems
@@ -220,7 +222,14 @@ def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> l
             )
             continue
         result.attribute_columns[header] = attribute
-        options, errors = parse_attribute_cells(frame[header], attribute, state, create)
+        cells = frame[header]
+        if sheet.origin == CALCOM_MEMBERS:
+            cells, weighted = calcom_attribute_cells(cells, attribute.type)
+            if weighted:
+                problems.append(Problem(sheet.source, None, header, None, WEIGHTS_NOT_SENT,
+                                        "nothing to change: the values are assigned",
+                                        "warning"))  # fmt: skip
+        options, errors = parse_attribute_cells(cells, attribute, state, create)
         typed.append(options)
         problems += errors_on_rows(frame, header, errors, sheet.source, header)
         refused = frame.filter(pending_rows & pl.col(header).is_not_null())
