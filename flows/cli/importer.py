@@ -59,6 +59,11 @@ def import_command(
     create_missing_options: bool = typer.Option(
         False, "--create-missing-options", help="Create select options the org does not have."
     ),
+    rows: str | None = typer.Option(
+        None,
+        "--rows",
+        help="Run only these spreadsheet rows (e.g. 2-6,15); the receipt marks the rest not run.",
+    ),
     rate_limit: int | None = rate_limit_option(),
     rate_window: float | None = rate_window_option(),
     as_json: bool = json_option(),
@@ -67,13 +72,14 @@ def import_command(
     """Import users, out-of-office entries or custom roles from a CSV or Excel file."""
     run = Run("import", as_json=as_json, verbose=verbose)
     check_choices(run, mode, kind)
+    check_rows(run, rows)
     check_input_file(run, file)
     check_outputs(run, receipt)
     check_rate_options("import", rate_limit, rate_window)
     settings = run.load_config(org_id, rate_limit=rate_limit, rate_window=rate_window)
     options = {"dry_run": dry_run, "mode": mode, "receipt": str(receipt) if receipt else None,
                "kind": kind, "skip_invalid": skip_invalid,
-               "create_missing_options": create_missing_options}  # fmt: skip
+               "create_missing_options": create_missing_options, "rows": rows}  # fmt: skip
 
     async def in_process() -> dict:
         from flows.cli.output import CliReporter
@@ -120,6 +126,18 @@ def check_choices(run: Run, mode: str, kind: str | None) -> None:
         run.fail(f"--mode {mode!r} is not known; choose from {', '.join(MODES)}")
     if kind is not None and kind not in KINDS:
         run.fail(f"--kind {kind!r} is not known; choose from {', '.join(KINDS)}")
+
+
+def check_rows(run: Run, rows: str | None) -> None:
+    """--rows as row numbers and ranges, before anything is read or sent."""
+    if rows is None:
+        return
+    from transforms.plan.rows import parse_rows
+
+    try:
+        parse_rows(rows)
+    except ValueError as exc:
+        run.fail(str(exc))
 
 
 def check_outputs(run: Run, receipt: Path | None) -> None:

@@ -25,6 +25,7 @@ async def import_file(
     kind: str | None = None,
     skip_invalid: bool = False,
     create_missing_options: bool = False,
+    rows: str | None = None,
     rate_limit: int | None = None,
     rate_window: float | None = None,
 ) -> dict:
@@ -37,7 +38,7 @@ async def import_file(
     settings = load_settings(org_id, **{k: v for k, v in limits.items() if v is not None})
     outcome = await import_spreadsheet(
         settings, file, dry_run=dry_run, mode=mode, receipt=receipt, kind=kind,
-        skip_invalid=skip_invalid, create_missing_options=create_missing_options,
+        skip_invalid=skip_invalid, create_missing_options=create_missing_options, rows=rows,
         reporter=PrefectReporter(),
     )  # fmt: skip
     return outcome.to_dict()
