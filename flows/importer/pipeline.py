@@ -31,6 +31,7 @@ from flows.importer.steps import RunContext
 from flows.reporter import SILENT, Reporter
 from transforms.org_state import OrgState, org_state_from_tables
 from transforms.plan.build import MODES, build_plan
+from transforms.plan.ooo_team import per_person_receipt
 from transforms.plan.rows import not_run_reason, only_rows, parse_rows
 from transforms.plan.steps import ImportPlan
 from transforms.problems import has_file_errors, problems_frame
@@ -265,6 +266,7 @@ def _write_receipt(
     sources = {kind: sheet.source for kind, sheet in validated.sheets.items()}
     results_dicts = [dataclasses.asdict(r) for r in results]
     frame = receipt_frame(validated.frames, results_dicts, validated.problems, sources, not_run)
+    frame = per_person_receipt(frame)  # team-wide OOO rows: one line per person
     with private_file(paths["receipt"]) as target:
         frame.write_csv(target)
     if book.is_excel:

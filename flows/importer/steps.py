@@ -68,8 +68,8 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             )
         case "unassign_option":
             await cal.unassign_attribute_option(_need(user_id), p["option_id"])
-        case "create_ooo":
-            await cal.create_ooo(_need(user_id), **ooo_body(p, ctx))
+        case "create_ooo":  # a team-wide row's entries carry each member's user_id
+            await cal.create_ooo(_need(p.get("user_id") or user_id), **ooo_body(p, ctx))
         case "create_role":
             await _create_role(cal, p)
         case "update_role":
@@ -114,7 +114,7 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             option = ctx.option_id(p) if step.action == "assign_option" else p["option_id"]
             return (option in held) == (step.action == "assign_option"), None
         case "create_ooo":
-            entries = await cal.list_user_ooo(_need(user_id))
+            entries = await cal.list_user_ooo(_need(p.get("user_id") or user_id))
             days = (p["start"][:10], p["end"][:10])
             return any((e["start"][:10], e["end"][:10]) == days for e in entries), None
         case "create_role":

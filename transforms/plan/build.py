@@ -17,6 +17,7 @@ import polars as pl
 
 from transforms.org_state import OrgState
 from transforms.plan.leavers import plan_leavers
+from transforms.plan.ooo_team import is_group, plan_groups
 from transforms.plan.steps import (
     PRELUDE_SCHEMA,
     ROW_SCHEMA,
@@ -103,12 +104,24 @@ def plan_ooo(
     frame: pl.DataFrame, state: OrgState, skip_rows: set[int]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One create per entry the person does not have yet (same first and last day), as a join
-    of the entries on (user, first day, last day) with the org's."""
+    of the entries on (user, first day, last day) with the org's; a row naming a team or ``*``
+    expands to its members (``transforms.plan.ooo_team``)."""
+    frame = frame.filter(~pl.col("row").is_in(sorted(skip_rows)))
+    groups = frame.filter(is_group())
+    if not groups.height:
+        return _plan_people(frame, state)
+    people_rows, people_steps = _plan_people(frame.filter(~is_group()), state)
+    group_rows, group_steps = plan_groups(groups, state, ROW_SCHEMA, STEP_SCHEMA, json_of)
+    return (
+        pl.concat([people_rows, group_rows]).sort("row", maintain_order=True),
+        pl.concat([people_steps, group_steps]).sort("row", "step", maintain_order=True),
+    )
+
+
+def _plan_people(frame: pl.DataFrame, state: OrgState) -> tuple[pl.DataFrame, pl.DataFrame]:
     users = state.frame("users").select("email", "user_id")
-    entries = (
-        frame.filter(~pl.col("row").is_in(sorted(skip_rows)))
-        .join(users, on="email", how="left", maintain_order="left")
-        .join(state.frame("ooo"), on=["user_id", "start", "end"], how="left", maintain_order="left")
+    entries = frame.join(users, on="email", how="left", maintain_order="left").join(
+        state.frame("ooo"), on=["user_id", "start", "end"], how="left", maintain_order="left"
     )
     rows = entries.select(
         sheet=pl.lit("ooo"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from transforms.org_state import Attribute, OrgState
+from transforms.plan.ooo_team import group_problems, is_group
 from transforms.problems import Problem, error_rows, has_file_errors
 from transforms.sheets.calcom_members import ORIGIN as CALCOM_MEMBERS
 from transforms.sheets.calcom_members import WEIGHTS_NOT_SENT, calcom_attribute_cells
@@ -290,7 +291,9 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
         .with_columns(raw_start=frame["start"], raw_end=frame["end"], end_text=frame["end"])
     )
     found: list[tuple[int, int, Problem]] = []
-    unknown = checked.filter(pl.col("email").is_not_null() & pl.col("known").is_null())
+    unknown = checked.filter(
+        pl.col("email").is_not_null() & pl.col("known").is_null() & ~is_group()
+    )
     for row, email in unknown.select("row", "email").iter_rows():
         found.append(
             (
@@ -355,6 +358,7 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
                 ),
             )
         )
+    found += [(p.row, 0, p) for p in group_problems(frame, state, sheet.problem)]
     problems = [p for _r, _o, p in sorted(found, key=lambda f: f[:2])]
     keyed = frame.with_columns(key=pl.concat_str(["email", "start", "end"], separator="|"))
     problems += _duplicates(
