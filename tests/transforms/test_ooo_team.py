@@ -48,14 +48,15 @@ def test_an_unknown_team_is_refused_on_its_row(tmp_path):
 def test_the_receipt_has_one_line_per_person():
     receipt = pl.DataFrame(
         {
-            "sheet": ["users", "ooo", "ooo"],
-            "row": [2, 2, 3],
-            "email": ["a@example.com", "team:sales", "team:support"],
-            "user_id": [1, None, None],
-            "outcome": ["created", "updated", "skipped"],
-            "done": ["create user a@example.com", "a@x.io: away 1; b@x.io: away 1", None],
-            "error": [None, None, "email: no such team"],
-            "notes": [None, f"c@x.io: {ALREADY}", None],
+            "sheet": ["users", "ooo", "ooo", "ooo"],
+            "row": [2, 2, 3, 4],
+            "email": ["a@example.com", "team:sales", "team:support", "*"],
+            "user_id": [1, None, None, None],
+            "outcome": ["created", "updated", "skipped", "failed"],
+            "done": ["create user a@example.com", "a@x.io: away 1; b@x.io: away 1", None,
+                     "d@x.io: away 2"],
+            "error": [None, None, "email: no such team", "e@x.io: away 2: refused (HTTP 400)"],
+            "notes": [None, f"c@x.io: {ALREADY}", None, None],
         }
     )  # fmt: skip
     lines = per_person_receipt(receipt)
@@ -65,4 +66,7 @@ def test_the_receipt_has_one_line_per_person():
         (2, "b@x.io", "created", "away 1"),
         (2, "c@x.io", "unchanged", None),
         (3, "team:support", "skipped", None),
+        (4, "d@x.io", "created", "away 2"),
+        (4, "*", "failed", None),
     ]
+    assert lines["error"].to_list()[-1] == "e@x.io: away 2: refused (HTTP 400)"

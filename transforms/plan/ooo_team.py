@@ -4,8 +4,9 @@ At plan time such a row expands to one entry per current member of the team (``*
 organization), the coverer excluded from their own entry, as joins on the org's memberships;
 invitations not yet accepted are not current members.
 Its steps name each person (``ana@example.com: out of office ...``), so the receipt can give
-one line per person (:func:`per_person_receipt`): created, already there (unchanged), or, after
-a failure, the row's error; a rerun completes the members not reached.
+one line per person (:func:`per_person_receipt`): created, or already there (unchanged); a row
+that failed keeps a line with the API's error after the people it reached, and a rerun completes
+the members not reached.
 """
 
 from __future__ import annotations
@@ -86,9 +87,13 @@ def per_person_receipt(receipt: pl.DataFrame) -> pl.DataFrame:
     group = (pl.col("sheet") == "ooo") & (
         pl.col("email").str.starts_with(TEAM_PREFIX) | (pl.col("email") == EVERYONE)
     )
-    ran = group & pl.col("outcome").is_in(["created", "updated", "unchanged"])
-    keep = receipt.with_row_index("order").filter(~ran)
-    expanded = receipt.with_row_index("order").filter(ran)
+    ran = group & pl.col("outcome").is_in(["created", "updated", "unchanged", "failed"])
+    indexed = receipt.with_row_index("order")
+    # a failed row keeps its line (the error, after the people it reached); others are replaced
+    keep = indexed.filter(~ran | (pl.col("outcome") == "failed")).with_columns(
+        done=pl.when(ran).then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col("done"))
+    )
+    expanded = indexed.filter(ran)
     done = (
         expanded.select("order", "sheet", "row", item=pl.col("done").str.split("; "))
         .explode("item")
@@ -114,7 +119,7 @@ def per_person_receipt(receipt: pl.DataFrame) -> pl.DataFrame:
         error=pl.lit(None, dtype=pl.Utf8),
         notes=pl.when(pl.col("outcome") == "unchanged").then(pl.lit(ALREADY)),
     )
-    lines = pl.concat([keep, people.cast(keep.schema)], how="vertical")
+    lines = pl.concat([people.cast(keep.schema), keep], how="vertical")
     return lines.sort("order", maintain_order=True).drop("order")
 
 
