@@ -47,6 +47,7 @@ class OrgState:
     roles: dict[tuple[int | None, str], dict] = field(default_factory=dict)
     role_permissions: dict[str, set[str]] = field(default_factory=dict)
     _frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def attribute_for_header(self, header: str) -> Attribute | None:
         """The org attribute a users-sheet column means (by name or slug, any case/spacing)."""
@@ -68,6 +69,10 @@ class OrgState:
 
     def user(self, email: str) -> dict | None:
         return self.users_by_email.get(_key(email))
+
+    def forget_frames(self) -> None:
+        """Drop the frames built so far (after planned definitions were added)."""
+        self._frames.clear()
 
     def frame(self, name: str) -> pl.DataFrame:
         """The state as a frame for joins (built once): see :data:`STATE_FRAMES` for the names.
@@ -201,7 +206,7 @@ def _rows(tables: dict[str, pl.DataFrame], name: str) -> list[dict]:
 
 def org_state_from_tables(tables: dict[str, pl.DataFrame]) -> OrgState:
     """Index the snapshot tables for validation and planning."""
-    state = OrgState()
+    state = OrgState(tables=dict(tables))
     for user in _rows(tables, "users"):
         state.users_by_email[_key(user["email"])] = user
         if user.get("username"):

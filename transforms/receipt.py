@@ -26,7 +26,8 @@ RECEIPT_SCHEMA = {
     "error": pl.Utf8,
     "notes": pl.Utf8,
 }
-KEY_COLUMN = {"users": "email", "ooo": "email", "roles": "name", "leavers": "email"}
+KEY_COLUMN = {"users": "email", "ooo": "email", "roles": "name", "leavers": "email",
+              "teams": "name", "attributes": "slug", "webhooks": "subscriber_url"}  # fmt: skip
 
 
 def receipt_frame(
@@ -69,6 +70,11 @@ def receipt_frame(
                 pl.when(ran).then(pl.col("notes")).alias("notes"),
             )
         )
+    listed = pl.concat([f.select("sheet", "row") for f in lines]) if lines else None
+    if listed is not None:  # lines of no sheet row: definitions pruned (numbered after the sheet)
+        extra = done.join(listed, on=["sheet", "row"], how="anti", maintain_order="left")
+        lines.append(extra.select("sheet", "row", pl.col("result_key").alias("email"), "user_id",
+                                  "outcome", "done", "error", "notes"))  # fmt: skip
     return pl.concat(lines).cast(RECEIPT_SCHEMA) if lines else pl.DataFrame(schema=RECEIPT_SCHEMA)
 
 

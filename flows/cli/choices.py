@@ -13,3 +13,4 @@ FORMATS = ("parquet", "csv", "xlsx")
 DEFAULT_FORMATS = ("parquet", "csv")
 MODES = ("add", "sync")
 DEFAULT_OUT = "data/exports"
+DEFAULT_KEEP = {"keep_daily": 7, "keep_weekly": 4, "keep_monthly": 12}  # backup and prune

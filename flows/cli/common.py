@@ -1,11 +1,13 @@
 """What every command shares: exit codes, shared options, how a pipeline is run, and the one
 place errors become messages.
 
-A command reads its configuration with :func:`load_config` (bad config: a message and exit 2,
-nothing sent) and runs its work with :func:`run_pipeline`: in-process (no Prefect imported, no
+A command makes a :class:`Run` (its name, ``--json``, ``--verbose``), reads its configuration
+with ``Run.load_config`` (bad config: a message and exit 2, nothing sent) and runs its work with
+:func:`run_pipeline`: in-process (no Prefect imported, no
 server, nothing in ``~/.prefect``) unless ``PREFECT_API_URL`` is set, in which case it runs the
 Prefect flow wrapping the same pipeline, so the run is recorded on that server, and says so in
-one line on stderr. Whatever is raised becomes one paragraph on stderr and the exit code
+one line on stderr. Work on local files only (diff, prune, report) runs with :func:`run_local`.
+Whatever is raised becomes one paragraph on stderr and the exit code
 DESIGN.md promises:
 
 - 0 done;
@@ -31,9 +33,10 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 DEBUG_VARIABLE = "CALBULK_DEBUG"
 PREFECT_VARIABLE = "PREFECT_API_URL"
 REDACTED = "***"
+T = TypeVar("T")
 said_why = False  # a message was printed for this exit (flows.cli.main does not add one)
 
 
@@ -161,32 +165,36 @@ def run_pipeline(
 
     Anything raised becomes a message and an exit code; an interrupt exits 130.
     """
-    settings = run.settings
-    try:
+    with failures_as_messages(run):
         url = on_prefect()
         if url is None:
             return run_interruptibly(pipeline())
         typer.echo(f"running on Prefect at {url}", err=True)
         prepare_prefect(run.verbose)
         return run_interruptibly(flow())
+
+
+def run_local(run: Run, work: Callable[[], T]) -> T:
+    """Work on local files only (diff, prune, report: no API, no Prefect), with the same
+    messages, exit codes and interrupt handling as :func:`run_pipeline`."""
+    with failures_as_messages(run):
+        return work()
+    raise AssertionError("unreachable")  # failures_as_messages re-raises or exits
+
+
+@contextmanager
+def failures_as_messages(run: Run) -> Iterator[None]:
+    """The CLI edge: whatever the work raises becomes one paragraph and an exit code."""
+    try:
+        yield
     except (KeyboardInterrupt, Interrupted, asyncio.CancelledError):
         run.fail("interrupted; nothing was published or sent", ExitCode.INTERRUPTED)
     except Exception as error:  # the CLI edge: every failure becomes a message
+        settings = run.settings
         code, message = explain(error, settings)
         if os.environ.get(DEBUG_VARIABLE):
             traceback.print_exc()
         run.fail(scrub(message, settings.secrets() if settings else ()), code)
-
-
-def run_offline(command: str, call: Callable[[], Any]) -> Any:
-    """Run work on local files only (diff, prune, report); failures as in :func:`run_flow`."""
-    try:
-        return call()
-    except Exception as error:  # the CLI edge: every failure becomes a message
-        code, message = explain(error, None)
-        if os.environ.get(DEBUG_VARIABLE):
-            traceback.print_exc()
-        fail(command, message, code)
 
 
 def run_interruptibly(work: Coroutine[Any, Any, Any]) -> Any:
@@ -288,26 +296,6 @@ def prepare_prefect(verbose: bool) -> None:
             handler.addFilter(_RunFailuresToTheCli())
 
 
-def keep_prefect_quiet() -> None:
-    """Before running a Prefect flow from a command (kept for commands written against it)."""
-    prepare_prefect(verbose=False)
-
-
-def load_config(command: str, org_id: int | None = None, **overrides: Any) -> Settings:
-    """``Run(command).load_config(...)`` for commands that need nothing else of a Run."""
-    return Run(command).load_config(org_id, **overrides)
-
-
-def run_flow(command: str, settings: Settings, call: Coroutine[Any, Any, Any]) -> Any:
-    """Run one coroutine (a pipeline, or a flow already chosen by the caller) with the same
-    messages, exit codes and interrupt handling as :func:`run_pipeline`."""
-    run = Run(command)
-    run.settings = settings
-    if "prefect" in sys.modules:
-        prepare_prefect(verbose=False)
-    return run_pipeline(run, lambda: call, lambda: call)
-
-
 def die_with_parent() -> None:
     """For ``subprocess.Popen(preexec_fn=...)``: the child gets SIGTERM when calbulk dies, even
     by SIGKILL, so no process of a run outlives it (Linux; elsewhere a no-op)."""
@@ -326,12 +314,11 @@ __all__ = [
     "emit_json",
     "explain",
     "fail",
+    "failures_as_messages",
     "json_option",
-    "keep_prefect_quiet",
-    "load_config",
     "on_prefect",
     "org_id_option",
-    "run_flow",
+    "run_local",
     "run_pipeline",
     "scrub",
     "verbose_option",

@@ -19,9 +19,8 @@ import tempfile
 from pathlib import Path
 
 import typer
-import yaml
 
-from flows.cli.common import ExitCode, fail
+from flows.cli.common import ExitCode, Run, json_option, prepare_prefect, verbose_option
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PREFECT_FILE = "prefect.yaml"
@@ -48,6 +47,8 @@ async def ensure_process_pool(name: str) -> bool:
 
 def prefect_file_for(pool: str, source: Path, folder: Path) -> Path:
     """A copy of ``source`` whose deployments all use work pool ``pool``."""
+    import yaml
+
     config = yaml.safe_load(source.read_text(encoding="utf-8"))
     for deployment in config.get("deployments", []):
         deployment.setdefault("work_pool", {})["name"] = pool
@@ -60,23 +61,25 @@ def deploy_command(
     pool: str = typer.Option(
         DEFAULT_POOL, "--pool", help="Process work pool to run on (created if missing)."
     ),
+    as_json: bool = json_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
     """Register prefect.yaml's deployments on the Prefect server at PREFECT_API_URL."""
+    run = Run("deploy", as_json=as_json, verbose=verbose)
     api_url = os.environ.get("PREFECT_API_URL", "").strip()
     if not api_url:
-        fail(
-            "deploy",
+        run.fail(
             "PREFECT_API_URL is not set; start a server (prefect server start) and set "
-            "PREFECT_API_URL=http://127.0.0.1:4200/api",
+            "PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
     source = PROJECT_ROOT / PREFECT_FILE
     if not source.is_file():
-        fail("deploy", f"{source} not found; run calbulk deploy from a calbulk checkout")
+        run.fail(f"{source} not found; run calbulk deploy from a calbulk checkout")
+    prepare_prefect(verbose)
     try:
         created = asyncio.run(ensure_process_pool(pool))
     except Exception as error:  # the server is down or refuses: say which server
-        fail("deploy", f"the Prefect server at {api_url} did not answer ({error})")
-    typer.echo(f"work pool {pool!r}: {'created (process)' if created else 'exists'}")
+        run.fail(f"the Prefect server at {api_url} did not answer ({error})")
     env = {**os.environ, "CALBULK_HOME": os.environ.get("CALBULK_HOME") or str(PROJECT_ROOT)}
     with tempfile.TemporaryDirectory(prefix="calbulk-deploy-") as folder:
         prefect_file = prefect_file_for(pool, source, Path(folder))
@@ -88,12 +91,22 @@ def deploy_command(
             capture_output=True,
             text=True,
         )
+    if verbose:  # prefect deploy's own output, on stderr so --json's stdout stays one object
+        sys.stderr.write(done.stdout + done.stderr)
     if done.returncode != 0:
         output = (done.stdout + done.stderr).strip().splitlines()
-        message = "prefect deploy --all failed:\n" + "\n".join(output[-20:])
-        fail("deploy", message, code=ExitCode.FAILED_ROWS)
+        run.fail("prefect deploy --all failed:\n" + "\n".join(output[-20:]), ExitCode.FAILED_ROWS)
+    import yaml
+
     config = yaml.safe_load(source.read_text(encoding="utf-8"))
-    for deployment in config.get("deployments", []):
-        flow_name = deployment["entrypoint"].rsplit(":", 1)[1]
-        typer.echo(f"deployed {flow_name}/{deployment['name']} on pool {pool!r}")
-    typer.echo(f"start a worker: prefect worker start --pool {pool}")
+    deployed = [
+        f"{deployment['entrypoint'].rsplit(':', 1)[1]}/{deployment['name']}"
+        for deployment in config.get("deployments", [])
+    ]
+    if not as_json:
+        typer.echo(f"work pool {pool!r}: {'created (process)' if created else 'exists'}")
+        for name in deployed:
+            typer.echo(f"deployed {name} on pool {pool!r}")
+        typer.echo(f"start a worker: prefect worker start --pool {pool}")
+    run.finish({"server": api_url, "pool": pool, "pool_created": created,
+                "deployments": deployed})  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -25,6 +26,9 @@ from flows.cli.common import (
     run_pipeline,
     verbose_option,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def export_command(
@@ -95,12 +99,19 @@ def snapshot_outcome(folder: Path) -> dict:
 
 
 def show_export(outcome: dict) -> None:
-    from flows.cli.output import console, print_table
+    from flows.cli.output import console
 
     out = console()
+    show_table(out, outcome)
+    out.print(f"snapshot: {outcome['folder']}")
+    out.print("next: open the CSV files or the workbook, or load the Parquet files in polars")
+
+
+def show_table(out: Console, outcome: dict) -> None:
+    """Rows and requests per table of a snapshot (export and backup summaries)."""
+    from flows.cli.output import print_table
+
     rows = [(t, n, outcome["requests"].get(t, 0)) for t, n in outcome["rows"].items()]
     rows.append(("total", sum(outcome["rows"].values()), outcome["requests_total"]))
     print_table(out, f"Snapshot of organization {outcome['org_id']}",
                 ["table", "rows", "requests"], rows)  # fmt: skip
-    out.print(f"snapshot: {outcome['folder']}")
-    out.print("next: open the CSV files or the workbook, or load the Parquet files in polars")

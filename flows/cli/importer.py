@@ -30,7 +30,7 @@ from flows.cli.common import (
     verbose_option,
 )
 
-KINDS = ("users", "ooo", "roles", "leavers")  # transforms.sheets.columns.KINDS (checked by a test)
+KINDS = ("users", "ooo", "roles", "leavers", "teams", "attributes", "webhooks")  # columns.KINDS
 SAVE_AS = "open it in Excel, LibreOffice or Google Sheets and save it as .xlsx (or export CSV)"
 UNREADABLE_SUFFIXES = {
     ".xls": f"the Excel 97-2003 format cannot be read; {SAVE_AS}",
@@ -59,6 +59,12 @@ def import_command(
     create_missing_options: bool = typer.Option(
         False, "--create-missing-options", help="Create select options the org does not have."
     ),
+    prune_definitions: bool = typer.Option(
+        False,
+        "--prune-definitions",
+        help="With --mode sync: delete the teams, attributes, options and webhooks that the "
+        "file's teams/attributes/webhooks sheet no longer lists.",
+    ),
     rows: str | None = typer.Option(
         None,
         "--rows",
@@ -73,13 +79,16 @@ def import_command(
     run = Run("import", as_json=as_json, verbose=verbose)
     check_choices(run, mode, kind)
     check_rows(run, rows)
+    if prune_definitions and mode != "sync":
+        run.fail("--prune-definitions deletes only with --mode sync; add --mode sync")
     check_input_file(run, file)
     check_outputs(run, receipt)
     check_rate_options("import", rate_limit, rate_window)
     settings = run.load_config(org_id, rate_limit=rate_limit, rate_window=rate_window)
     options = {"dry_run": dry_run, "mode": mode, "receipt": str(receipt) if receipt else None,
                "kind": kind, "skip_invalid": skip_invalid,
-               "create_missing_options": create_missing_options, "rows": rows}  # fmt: skip
+               "create_missing_options": create_missing_options,
+               "prune_definitions": prune_definitions, "rows": rows}  # fmt: skip
 
     async def in_process() -> dict:
         from flows.cli.output import CliReporter

@@ -1,9 +1,9 @@
 """The Excel workbook of a snapshot: the import sheets first, then one sheet per table.
 
-The import sheets (``users`` wide, ``ooo``, ``roles``; see
+The import sheets (``users`` wide, ``ooo``, ``roles``, ``teams``, ``attributes``, ``webhooks``; see
 ``transforms.sheets.snapshot_sheets``) are what `calbulk import` reads, so the whole workbook
 imports back unchanged. A table whose name is an import sheet's gets a ``_table`` suffix
-(``users_table``, ``roles_table``): the importer ignores it, instead of reading the raw table
+(``users_table``, ``teams_table``): the importer ignores it, instead of reading the raw table
 as input.
 
 Written cell by cell with xlsxwriter so that text is always a string cell (never a

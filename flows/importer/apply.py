@@ -20,6 +20,7 @@ from calapi import CalApiError, Conflict, InvalidRequest, RetriableError
 from flows.importer.journal import Journal, RowHistory
 from flows.importer.steps import RunContext, StepFailed, landed, send
 from transforms.plan.steps import ImportPlan, RowPlan, Step
+from transforms.sheets.columns import DEFINITION_KINDS
 
 # A write attempt ends ambiguous ~15% of the time under the fault test's mix (5xx, resets,
 # dropped responses): 10 attempts make losing a step ~1e-8; the pause between attempts grows.
@@ -147,8 +148,9 @@ async def apply_plan(
     journal: Journal,
     on_row: Callable[[RowResult], None] = lambda _r: None,
 ) -> list[RowResult]:
-    """Run the plan; one RowResult per planned row, in plan order."""
-    prelude_errors = await _run_prelude(plan.prelude, ctx)
+    """Run the plan; one RowResult per planned row, in plan order: the definition sheets'
+    rows first (the prelude may add options to an attribute they create), then the rest."""
+    prelude_errors: list[str] = []
     gate = asyncio.Semaphore(ROW_CONCURRENCY)
 
     async def one(row: RowPlan) -> RowResult:
@@ -160,9 +162,12 @@ async def apply_plan(
         on_row(result)
         return result
 
-    first = [r for r in plan.rows if r.sheet != "ooo"]
+    definitions = [r for r in plan.rows if r.sheet in DEFINITION_KINDS]  # before their users
+    first = [r for r in plan.rows if r.sheet not in ("ooo", *DEFINITION_KINDS)]
     later = [r for r in plan.rows if r.sheet == "ooo"]
-    results = await asyncio.gather(*(one(r) for r in first))
+    results = await asyncio.gather(*(one(r) for r in definitions))
+    prelude_errors += await _run_prelude(plan.prelude, ctx)
+    results += await asyncio.gather(*(one(r) for r in first))
     results += await asyncio.gather(*(one(r) for r in later))
     order = {(r.sheet, r.row): i for i, r in enumerate(plan.rows)}
     return sorted(results, key=lambda r: order[(r.sheet, r.row)])

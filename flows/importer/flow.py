@@ -25,6 +25,7 @@ async def import_file(
     kind: str | None = None,
     skip_invalid: bool = False,
     create_missing_options: bool = False,
+    prune_definitions: bool = False,
     rows: str | None = None,
     rate_limit: int | None = None,
     rate_window: float | None = None,
@@ -38,7 +39,8 @@ async def import_file(
     settings = load_settings(org_id, **{k: v for k, v in limits.items() if v is not None})
     outcome = await import_spreadsheet(
         settings, file, dry_run=dry_run, mode=mode, receipt=receipt, kind=kind,
-        skip_invalid=skip_invalid, create_missing_options=create_missing_options, rows=rows,
+        skip_invalid=skip_invalid, create_missing_options=create_missing_options,
+        prune_definitions=prune_definitions, rows=rows,
         reporter=PrefectReporter(),
     )  # fmt: skip
     return outcome.to_dict()

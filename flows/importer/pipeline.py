@@ -97,6 +97,8 @@ async def read_current_state(
         wanted.append("ooo_entries")
     if "roles" in kinds:
         wanted += ["roles", "role_permissions"]
+    if "webhooks" in kinds:
+        wanted.append("webhooks")
     with reporter.tables(wanted) as progress:
         tables = await fetch_tables(cal, wanted, progress)
     return org_state_from_tables(tables)
@@ -114,6 +116,7 @@ async def import_spreadsheet(
     create_missing_options: bool = False,
     rows: str | None = None,
     reporter: Reporter = SILENT,
+    prune_definitions: bool = False,
 ) -> ImportOutcome:
     """Import one CSV or Excel file (see the module doc); never raises for bad rows.
 
@@ -142,7 +145,8 @@ async def import_spreadsheet(
         if outcome.exit_code:
             return outcome
         create = create_missing_options
-        plan = build_plan(validated, state, mode=mode, create_missing_options=create)
+        plan = build_plan(validated, state, mode=mode, create_missing_options=create,
+                          prune_definitions=prune_definitions)  # fmt: skip
         if selected is not None:
             plan = only_rows(plan, selected)
         outcome.plan = _write_plan(plan, paths["plan"])
@@ -153,8 +157,8 @@ async def import_spreadsheet(
         if dry_run:
             outcome.message = f"dry run: {plan.step_count} step(s) planned, nothing sent"
             return outcome
-        results, outcome.interrupted = await _apply(plan, _context(cal, state), paths, path, mode,
-                                                    reporter)  # fmt: skip
+        ctx = _context(cal, state, validated)
+        results, outcome.interrupted = await _apply(plan, ctx, paths, path, mode, reporter)
     frame = _write_receipt(book, validated, results, paths, not_run_reason(rows) if rows else None)
     outcome.counts = outcome_counts(frame)
     outcome.receipt, outcome.journal = str(paths["receipt"]), str(paths["journal"])
@@ -246,8 +250,15 @@ def _write_plan(plan: ImportPlan, path: Path) -> str:
     return str(path)
 
 
-def _context(cal: CalClient, state: OrgState) -> RunContext:
+def _context(cal: CalClient, state: OrgState, validated: ValidatedImport) -> RunContext:
     ctx = RunContext(cal=cal)
+    ctx.team_names = {t["team_id"]: t["name"] for t in state.teams_by_name.values()
+                      if t.get("planned")}  # fmt: skip
+    if "webhooks" in validated.frames:
+        hooks = validated.frames["webhooks"].drop_nulls(["subscriber_url", "secret"])
+        ctx.webhook_secrets = {
+            u.lower(): s for u, s in hooks.select("subscriber_url", "secret").iter_rows()
+        }
     ctx.user_ids = {email: u["user_id"] for email, u in state.users_by_email.items()}
     for attribute_id, by_key in state.options.items():
         for option_id, value in by_key.values():

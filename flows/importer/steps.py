@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calapi import CalClient, NotFound
+from flows.importer.definition_steps import (
+    DEFINITION_ACTIONS,
+    definition_landed,
+    send_definition,
+)
 from transforms.plan.steps import Step
+from transforms.validate.definitions import PLANNED
 
 
 @dataclass
@@ -23,11 +29,36 @@ class RunContext:
     cal: CalClient
     user_ids: dict[str, int] = field(default_factory=dict)
     option_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    team_names: dict[int, str] = field(default_factory=dict)
+    """Placeholder id (minus the teams sheet row) -> name of a team this run creates."""
+    created_teams: dict[str, int] = field(default_factory=dict)
+    created_attributes: dict[str, str] = field(default_factory=dict)
+    """Slug -> id of each attribute this run created (options are in ``option_ids``)."""
+    webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    """Secrets by lower-cased subscriber URL, from the webhooks sheet (never in a plan)."""
+
+    def team_id(self, team_id: int) -> int:
+        """A team's id; a placeholder (negative) is the id of the team created this run."""
+        if team_id >= 0:
+            return team_id
+        name = self.team_names[team_id].casefold()
+        if name not in self.created_teams:
+            raise StepFailed(f"team {self.team_names[team_id]!r} was not created (see its row)")
+        return self.created_teams[name]
+
+    def attribute_id(self, attribute_id: str) -> str:
+        """An attribute's id; ``planned:<slug>`` is the id of the attribute created this run."""
+        if not attribute_id.startswith(PLANNED):
+            return attribute_id
+        slug = attribute_id.removeprefix(PLANNED)
+        if slug not in self.created_attributes:
+            raise StepFailed(f"attribute {slug!r} was not created (see its row)")
+        return self.created_attributes[slug]
 
     def option_id(self, params: dict[str, Any]) -> str:
-        if params.get("option_id"):
+        if params.get("option_id") and not params["option_id"].startswith(PLANNED):
             return params["option_id"]
-        key = (params["attribute_id"], params["value"].casefold())
+        key = (self.attribute_id(params["attribute_id"]), params["value"].casefold())
         if key not in self.option_ids:
             raise LookupError(f"option {params['value']!r} was not created (see prelude)")
         return self.option_ids[key]
@@ -42,10 +73,11 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
     cal, p = ctx.cal, step.params
     match step.action:
         case "create_option":
+            attribute_id = ctx.attribute_id(p["attribute_id"])
             option = await cal.create_attribute_option(
-                p["attribute_id"], value=p["value"], slug=slugify(p["value"])
+                attribute_id, value=p["value"], slug=slugify(p["value"])
             )
-            ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
+            ctx.option_ids[(attribute_id, p["value"].casefold())] = str(option["id"])
         case "create_user":
             return int((await cal.create_user(**p))["id"])
         case "update_user":
@@ -54,7 +86,7 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.update_membership(p["membership_id"], role=p["role"])
         case "add_team_membership":
             await cal.create_team_membership(
-                p["team_id"], userId=_need(user_id), role=p["role"], accepted=True
+                ctx.team_id(p["team_id"]), userId=_need(user_id), role=p["role"], accepted=True
             )
         case "change_team_role":
             await cal.update_team_membership(p["team_id"], p["membership_id"], role=p["role"])
@@ -64,7 +96,7 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.delete_membership(p["membership_id"])
         case "assign_option":
             await cal.assign_attribute_option(
-                _need(user_id), p["attribute_id"], option_id=ctx.option_id(p)
+                _need(user_id), ctx.attribute_id(p["attribute_id"]), option_id=ctx.option_id(p)
             )
         case "unassign_option":
             await cal.unassign_attribute_option(_need(user_id), p["option_id"])
@@ -78,6 +110,8 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.add_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
         case "set_role_permissions":
             await cal.set_role_permissions(p["role_id"], p["permissions"], team_id=p["team_id"])
+        case _ if step.action in DEFINITION_ACTIONS:
+            await send_definition(step, ctx)
         case _:
             raise StepFailed(f"unknown action {step.action}")
     return None
@@ -88,9 +122,10 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
     cal, p = ctx.cal, step.params
     match step.action:
         case "create_option":
-            for option in await cal.list_attribute_options(p["attribute_id"]):
+            attribute_id = ctx.attribute_id(p["attribute_id"])
+            for option in await cal.list_attribute_options(attribute_id):
                 if option["value"].casefold() == p["value"].casefold():
-                    ctx.option_ids[(p["attribute_id"], p["value"].casefold())] = str(option["id"])
+                    ctx.option_ids[(attribute_id, p["value"].casefold())] = str(option["id"])
                     return True, None
             return False, None
         case "create_user":
@@ -98,7 +133,7 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             match = [u for u in found if u["email"].lower() == p["email"].lower()]
             return (True, int(match[0]["id"])) if match else (False, None)
         case "add_team_membership":
-            members = await cal.list_team_memberships(p["team_id"])
+            members = await cal.list_team_memberships(ctx.team_id(p["team_id"]))
             return any(m["userId"] == user_id for m in members), None
         case "remove_team_membership":
             members = await cal.list_team_memberships(p["team_id"])
@@ -119,6 +154,8 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             return any((e["start"][:10], e["end"][:10]) == days for e in entries), None
         case "create_role":
             return await _role_exists(cal, p), None
+        case _ if step.action in DEFINITION_ACTIONS:
+            return await definition_landed(step, ctx), None
     return False, None  # PATCH/PUT: idempotent, sending again is the reconciliation
 
 

@@ -98,3 +98,33 @@ def test_report_reads_the_org_folder_from_cal_org_id(tmp_path):
     empty = calbulk(env, "report", "--out", str(tmp_path / "nothing"))
     assert empty.returncode == 2
     assert "no snapshots of org 42" in one_paragraph(empty.stderr, "report")
+
+
+def test_json_is_one_object_that_matches_the_files(tmp_path):
+    old, new = write(tmp_path, sample_records(), OLD), write(tmp_path, changed_org(), NEW)
+    env = {**base_env(tmp_path), "CAL_ORG_ID": str(ORG)}
+    diffed = calbulk(env, "diff", str(old), str(new), "--json")
+    outcome = json.loads(diffed.stdout)  # the whole of stdout is one JSON object
+    document = json.loads((new / "changes.json").read_text(encoding="utf-8"))
+    assert (outcome["command"], outcome["exit_code"], diffed.returncode) == ("diff", 0, 0)
+    assert outcome["counts"] == document["counts"]
+    assert sorted(outcome["files"]) == sorted(str(p) for p in new.glob("changes.*"))
+
+    reported = calbulk(env, "report", "--out", str(tmp_path), "--json")
+    summary = json.loads(reported.stdout)
+    assert (summary["exit_code"], summary["snapshots"]) == (0, 2)
+    assert sorted(summary["files"]) == sorted(str(tmp_path / str(ORG) / name)
+                                              for name in ("report.md", "report.xlsx"))  # fmt: skip
+
+    keep_one = ["--keep-daily", "1", "--keep-weekly", "0", "--keep-monthly", "0"]
+    preview = calbulk(env, "prune", "--out", str(tmp_path), *keep_one, "--dry-run", "--json")
+    pruned = json.loads(preview.stdout)
+    assert (pruned["kept"], pruned["deleted"]) == ([new.name], [old.name])
+    assert pruned["dry_run"] and old.exists()
+
+    refused = calbulk(env, "diff", str(old.parent), str(new), "--json")
+    assert refused.returncode == 2
+    assert json.loads(refused.stdout)["exit_code"] == 2
+    assert "no manifest.json" in one_paragraph(refused.stderr, "diff")
+    missing = calbulk(base_env(tmp_path), "prune", "--out", str(tmp_path), "--json")
+    assert missing.returncode == 2 and json.loads(missing.stdout)["exit_code"] == 2

@@ -70,7 +70,9 @@ def test_the_choices_help_names_are_those_the_code_accepts():
     """The CLI keeps copies so --help loads no polars or pandera; they must not drift."""
     from dataclasses import asdict
 
-    from flows.cli import choices, importer, sandbox
+    from flows.backup import changes
+    from flows.backup.pipeline import DEFAULT_KEEP
+    from flows.cli import choices, diff, importer, sandbox
     from flows.export import pipeline, snapshot
     from sandbox import SandboxOptions
     from transforms.plan.build import MODES
@@ -82,6 +84,8 @@ def test_the_choices_help_names_are_those_the_code_accepts():
                                                           snapshot.DEFAULT_FORMATS)  # fmt: skip
     assert choices.DEFAULT_OUT == pipeline.DEFAULT_OUT
     assert choices.MODES == MODES and importer.KINDS == KINDS
+    assert choices.DEFAULT_KEEP == DEFAULT_KEEP
+    assert diff.CHANGE_FILES == (changes.JSON_NAME, changes.MARKDOWN_NAME, changes.WORKBOOK_NAME)
     defaults = {k: v for k, v in asdict(SandboxOptions()).items() if k != "info_file"}
     assert vars(sandbox.DEFAULTS) == defaults
 

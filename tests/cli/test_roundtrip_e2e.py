@@ -55,7 +55,8 @@ def test_export_with_faults_then_dry_run_import_plans_nothing(start_sandbox, tmp
     exported = calbulk(env, "export", "--out", str(out), "--format", "parquet,csv,xlsx")
 
     assert exported.returncode == 0, exported.stdout[-3000:] + exported.stderr[-3000:]
-    folder = Path(exported.stdout.strip().splitlines()[-1])
+    shown = [line for line in exported.stdout.splitlines() if line.startswith("snapshot: ")]
+    folder = Path(shown[-1].removeprefix("snapshot: "))
     webhooks = pl.read_parquet(folder / "webhooks.parquet")
     assert webhooks.schema["webhook_id"] == pl.Utf8
     assert {h["id"] for h in hooks} <= set(webhooks["webhook_id"])

@@ -70,6 +70,24 @@ def test_first_backup_then_changes_then_retention(start_sandbox, tmp_path: Path)
     assert "new.joiner@example.com" in (third_folder / "changes.md").read_text()
     assert box.api_key not in third.stdout + third.stderr
     assert sorted(p.name for p in (out / str(box.org_id)).iterdir()) == [third_folder.name]
+    table = next(x for x in third.stdout.splitlines() if x.strip().startswith("│ users"))
+    assert table.split("│")[2].strip() == str(json.loads(
+        (third_folder / "manifest.json").read_text())["tables"]["users"]["rows"])  # fmt: skip
+
+    fourth = backup(env, out, "--json")
+    assert fourth.returncode == 0, fourth.stderr
+    outcome = json.loads(fourth.stdout)  # the whole of stdout is one JSON object
+    fourth_folder = Path(outcome["folder"])
+    manifest = json.loads((fourth_folder / "manifest.json").read_text())
+    assert outcome["rows"] == {t: e["rows"] for t, e in manifest["tables"].items()}
+    assert outcome["changes"]["previous"] == str(third_folder)
+    assert outcome["changes"]["counts"] == json.loads(
+        (fourth_folder / "changes.json").read_text())["counts"]  # fmt: skip
+    assert sorted(outcome["changes"]["files"]) == sorted(
+        str(fourth_folder / name) for name in CHANGE_FILES)  # fmt: skip
+    assert outcome["retention"]["kept"] == [fourth_folder.name]
+    assert outcome["retention"]["deleted"] == [third_folder.name] and not third_folder.exists()
+    assert outcome["exit_code"] == 0
 
 
 def test_bad_options_exit_2_and_send_nothing(start_sandbox, tmp_path: Path) -> None:

@@ -172,19 +172,30 @@ async def test_exported_workbook_imports_back_as_a_whole_changing_nothing(
     shutil.copyfile(before / "snapshot.xlsx", workbook)
     ooo = pl.read_parquet(before / "ooo_entries.parquet").height
     roles = pl.read_parquet(before / "roles.parquet").height
+    teams = pl.read_parquet(before / "teams.parquet").height
+    attributes = pl.read_parquet(before / "attributes.parquet").height
+    webhooks = pl.read_parquet(before / "webhooks.parquet").height
     assert ooo and roles, "the seeded org has no OOO entries or roles to round-trip"
+    assert teams and attributes and webhooks, "the seeded org lacks definitions to round-trip"
 
     dry = await import_file(file=str(workbook), dry_run=True)
     assert dry["exit_code"] == 0, dry["message"]
     plan = pl.read_csv(dry["plan"], infer_schema=False)
     rows = plan.group_by("sheet").agg(pl.col("row").n_unique()).sort("sheet").rows()
-    assert rows == [("ooo", ooo), ("roles", roles), ("users", 43)]  # 40 seeded + 3 key holders
+    assert rows == [
+        ("attributes", attributes),
+        ("ooo", ooo),
+        ("roles", roles),
+        ("teams", teams),
+        ("users", 43),
+        ("webhooks", webhooks),
+    ]  # 40 seeded + 3 key holders; fmt: skip
     assert plan["action"].unique().to_list() == ["none"], plan.filter(pl.col("action") != "none")
 
     applied = await import_file(file=str(workbook))
     assert applied["exit_code"] == 0, applied["message"]
     receipt = pl.read_csv(applied["receipt"], infer_schema=False)
-    assert receipt.height == 43 + ooo + roles
+    assert receipt.height == 43 + ooo + roles + teams + attributes + webhooks
     assert receipt["outcome"].unique().to_list() == ["unchanged"], receipt.filter(
         pl.col("outcome") != "unchanged"
     )

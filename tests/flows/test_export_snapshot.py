@@ -85,6 +85,8 @@ def test_workbook_has_import_sheets_first_and_inert_injection(tmp_path):
     book = openpyxl.load_workbook(folder / "snapshot.xlsx")
     assert book.sheetnames[:3] == ["users", "ooo", "roles"]
     assert {"users_table", "roles_table", "ooo_entries", "role_permissions"} <= set(book.sheetnames)
+    assert book.sheetnames[3:6] == ["teams", "attributes", "webhooks"]
+    assert {"teams_table", "attributes_table", "webhooks_table"} <= set(book.sheetnames)
     assert [c.value for c in book["roles"][1]] == ["name", "description", "color", "permissions",
                                                   "team"]  # fmt: skip
     sheet = book["users"]
@@ -111,14 +113,16 @@ def test_whole_workbook_reads_as_users_ooo_and_roles_and_plans_nothing(tmp_path,
     sheets = import_sheets(tables)
     folder = write_snapshot(tables, tmp_path, RUN, formats=("xlsx",), import_sheets=sheets)
     book = read_workbook(folder / "snapshot.xlsx")
-    assert sorted(book.sheets) == ["ooo", "roles", "users"]
-    assert {k: s.frame.height for k, s in book.sheets.items()} == {"users": 3, "ooo": 2, "roles": 2}
+    assert sorted(book.sheets) == ["attributes", "ooo", "roles", "teams", "users", "webhooks"]
+    heights = {k: s.frame.height for k, s in book.sheets.items()}
+    assert heights == {"users": 3, "ooo": 2, "roles": 2, "teams": 2, "attributes": 4, "webhooks": 1}
     state = org_state_from_tables(tables)
     validated = validate_workbook(book, state)
     assert validated.errors == []
     plan = build_plan(validated, state, mode=mode)
     assert plan.step_count == 0, plan.to_frame().filter(pl.col("action") != "none")
-    assert {row.sheet for row in plan.rows} == {"users", "ooo", "roles"}
+    assert {row.sheet for row in plan.rows} == {"users", "ooo", "roles", "teams", "attributes",
+                                                "webhooks"}  # fmt: skip
 
 
 def test_a_failed_write_leaves_no_folder(tmp_path):

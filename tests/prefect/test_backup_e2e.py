@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import pytest
 
+from tests.flows.test_backup_cli import snapshot_folder
 from tests.prefect.conftest import (
     REPO_ROOT,
     PrefectServer,
@@ -244,7 +245,12 @@ def test_calbulk_backup_with_prefect_api_url_is_a_run_on_that_server(
     out = tmp_path / "backups"
     done = server.run("calbulk", "backup", "--out", str(out), env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    folder = Path(done.stdout.strip().splitlines()[-1])
+    assert f"running on Prefect at {server.api_url}" in done.stderr
+    folder = snapshot_folder(done)
+    assert "first backup of this organization: nothing to compare with" in done.stdout
+    assert "retention: applied by the backup_org run (its log says why); 1 snapshot(s)" in (
+        done.stdout
+    )
     assert folder.parent == out / str(box.org_id) and (folder / "manifest.json").is_file()
     body = {"flows": {"name": {"any_": ["backup_org"]}}, "limit": 50}
     runs = server.api("POST", "/flow_runs/filter", json=body).json()

@@ -4,6 +4,8 @@ nightly backup, `prefect deploy --all` exits 0 and the listing commands answer."
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from datetime import datetime
 
@@ -61,6 +63,10 @@ def test_deploy_registers_everything_and_the_scheduler_creates_runs(
     again = server.run("calbulk", "deploy")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "work pool 'calbulk': exists" in again.stdout
+    as_json = server.run("calbulk", "deploy", "--json")
+    outcome = json.loads(as_json.stdout)  # the whole of stdout is one JSON object
+    assert (as_json.returncode, outcome["exit_code"], outcome["pool_created"]) == (0, 0, False)
+    assert set(outcome["deployments"]) == DEPLOYMENTS and outcome["pool"] == "calbulk"
 
 
 def test_prefect_deploy_all_and_the_listings_answer(prefect_server: PrefectServer) -> None:
@@ -80,7 +86,12 @@ def test_prefect_deploy_all_and_the_listings_answer(prefect_server: PrefectServe
     for command, expected in listings.items():
         done = server.run("prefect", *command, env=env)
         assert done.returncode == 0, (command, done.stdout + done.stderr)
-        assert "422" not in done.stdout + done.stderr
+        # the 422 these listings used to fail with (prefect 3.8.8), never a random pool id
+        said = done.stdout + done.stderr
+        assert not re.search(r"Unprocessable|Input should be", said), (
+            command,
+            said,
+        )
         for word in expected:
             assert word in done.stdout, (command, done.stdout)
 
@@ -95,6 +106,8 @@ def test_deploy_without_a_server_says_what_to_set(prefect_server: PrefectServer)
     done = prefect_server.run("calbulk", "deploy", env=down)
     assert done.returncode == 2
     assert "did not answer" in done.stderr and "http://127.0.0.1:9/api" in done.stderr
+    done = prefect_server.run("calbulk", "deploy", "--json", env=down)
+    assert done.returncode == 2 and json.loads(done.stdout)["exit_code"] == 2
 
 
 def test_deploy_on_another_pool(prefect_server: PrefectServer) -> None:

@@ -43,6 +43,10 @@ def steps_of(plan):
         (["email", "Department"], ("users",)),
         (["email", "username"], ("users",)),
         (["email", "start", "end"], ("ooo",)),
+        (["Name", "Slug", "Bio"], ("teams",)),
+        (["Name", "Type", "Options"], ("attributes",)),
+        (["Subscriber URL", "Triggers"], ("webhooks",)),
+        (["email", "slug"], ("users",)),  # an e-mail column is never a definition sheet
     ],
 )
 def test_a_header_fitting_two_kinds_is_not_given_one(headers, fits):
@@ -166,3 +170,26 @@ def test_sync_never_removes_people_missing_from_a_users_sheet(tmp_path):
     assert [r.key for r in plan.rows] == ["bob@example.com"]
     assert "leave_org" not in plan.step_frame["action"].to_list()
     assert all("carol" not in json.dumps(s.params) for r in plan.rows for s in r.steps)
+
+
+ORDER = ["teams", "teams", "users", "leavers"]
+
+
+def test_prune_definitions_deletes_only_definitions_and_leavers_only_leave(tmp_path):
+    sheets = {
+        "teams": [["name"], ["Customer Support"]],
+        "leavers": [["email"], ["bob@example.com"]],
+        "users": [["email", "name"], ["carol@example.com", "Carol"]],
+    }
+    path = workbook(tmp_path / "hr.xlsx", sheets)
+    _, kept = planned(path, mode="sync")
+    state = sample_state()
+    validated = validate_workbook(read_workbook(path), state)
+    pruned = build_plan(validated, state, mode="sync", prune_definitions=True)
+    assert pruned.action_counts() == {"delete_team": 1, "leave_org": 1}
+    assert steps_of(pruned)["Sales"] == [
+        ("delete_team", {"id": 1, "key": "Sales"}, "delete team Sales")
+    ]
+    assert steps_of(pruned)["bob@example.com"] == steps_of(kept)["bob@example.com"]
+    assert kept.action_counts() == {"leave_org": 1}  # nobody missing from users is removed
+    assert [r.sheet for r in pruned.rows] == ORDER  # definitions first, leavers last

@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.org_state import OrgState
+from transforms.plan.definitions import definition_frames
 from transforms.plan.leavers import plan_leavers
 from transforms.plan.ooo_team import is_group, plan_groups
 from transforms.plan.steps import (
@@ -49,6 +50,7 @@ def build_plan(
     *,
     mode: str = "add",
     create_missing_options: bool = False,
+    prune_definitions: bool = False,
 ) -> ImportPlan:
     """Plan every valid row of every sheet (users first: OOO rows may need the users).
 
@@ -60,6 +62,10 @@ def build_plan(
     rows, steps = [], []
     prelude = pl.DataFrame(schema=PRELUDE_SCHEMA)
     text = plan_text_type()
+    definitions = definition_frames(validated, state, prune=mode == "sync" and prune_definitions)
+    if definitions is not None:
+        rows.append(definitions[0])
+        steps.append(with_text_type(definitions[1], text))
     if "users" in validated.typed:
         users = plan_users(
             validated.typed["users"],

@@ -34,13 +34,21 @@ ACTIONS = (
     "add_role_permissions",
     "set_role_permissions",
     "leave_org",
+    "create_team",
+    "update_team",
+    "delete_team",
+    "create_attribute",
+    "update_attribute",
+    "add_attribute_option",
+    "delete_attribute_option",
+    "delete_attribute",
+    "create_webhook",
+    "update_webhook",
+    "delete_webhook",
 )
-REMOVING_ACTIONS = (
-    "remove_team_membership",
-    "unassign_option",
-    "set_role_permissions",
-    "leave_org",
-)
+REMOVING_ACTIONS = ("remove_team_membership", "unassign_option", "set_role_permissions",
+                    "leave_org", "delete_team", "delete_attribute_option", "delete_attribute",
+                    "delete_webhook")  # fmt: skip
 
 
 @dataclass(frozen=True)

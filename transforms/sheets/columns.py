@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KINDS = ("users", "ooo", "roles", "leavers")
+KINDS = ("users", "ooo", "roles", "leavers", "teams", "attributes", "webhooks")
+DEFINITION_KINDS = ("teams", "attributes", "webhooks")  # planned and applied before the rest
 
 USERS_COLUMNS = (
     "email",
@@ -27,18 +28,38 @@ USERS_COLUMNS = (
 OOO_COLUMNS = ("email", "start", "end", "reason", "notes", "covering_email")
 ROLES_COLUMNS = ("name", "description", "color", "permissions", "team")
 LEAVERS_COLUMNS = ("email", "teams")
+TEAMS_COLUMNS = (
+    "name",
+    "slug",
+    "bio",
+    "is_private",
+    "hide_book_a_team_member",
+    "hide_branding",
+    "time_zone",
+    "week_start",
+    "time_format",
+    "logo_url",
+)
+ATTRIBUTES_COLUMNS = ("name", "slug", "type", "enabled", "options")
+WEBHOOKS_COLUMNS = ("subscriber_url", "triggers", "active", "payload_template", "secret")
 
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": USERS_COLUMNS,
     "ooo": OOO_COLUMNS,
     "roles": ROLES_COLUMNS,
     "leavers": LEAVERS_COLUMNS,
+    "teams": TEAMS_COLUMNS,
+    "attributes": ATTRIBUTES_COLUMNS,
+    "webhooks": WEBHOOKS_COLUMNS,
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": ("email",),
     "ooo": ("email", "start", "end"),
     "roles": ("name",),
     "leavers": ("email",),
+    "teams": ("name",),
+    "attributes": ("name", "type"),
+    "webhooks": ("subscriber_url", "triggers"),
 }
 
 _EMAIL_ALIASES = ("email", "e mail", "email address", "e mail address", "mail", "work email")
@@ -82,6 +103,32 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "email": _EMAIL_ALIASES,
         "teams": ("teams", "team", "from teams", "leaves teams"),
     },
+    "teams": {
+        "name": ("name", "team", "team name"),
+        "slug": ("slug", "team slug"),
+        "bio": ("bio", "description", "about"),
+        "is_private": ("private", "is private"),
+        "hide_book_a_team_member": ("hide book a team member",),
+        "hide_branding": ("hide branding",),
+        "time_zone": ("time zone", "timezone", "tz"),
+        "week_start": ("week start", "week starts on"),
+        "time_format": ("time format", "clock"),
+        "logo_url": ("logo url", "logo"),
+    },
+    "attributes": {
+        "name": ("name", "attribute", "attribute name"),
+        "slug": ("slug", "attribute slug"),
+        "type": ("type", "attribute type"),
+        "enabled": ("enabled", "active"),
+        "options": ("options", "option", "values"),
+    },
+    "webhooks": {
+        "subscriber_url": ("subscriber url", "url", "webhook url", "endpoint"),
+        "triggers": ("triggers", "trigger", "events"),
+        "active": ("active", "enabled"),
+        "payload_template": ("payload template", "template"),
+        "secret": ("secret", "signing secret"),
+    },
 }
 
 
@@ -103,8 +150,9 @@ def canonical_column(kind: str, header: object) -> str | None:
 
 
 def fitting_kinds(headers: list[object]) -> tuple[str, ...]:
-    """Every kind a header could be: OOO has email+start+end, roles have permissions, users
-    have an e-mail or any users column, leavers have an e-mail and nothing but leavers columns.
+    """Every kind a header could be: OOO has email+start+end, roles have permissions, teams,
+    attributes and webhooks their own columns (and no e-mail), users have an e-mail or any users
+    column, leavers have an e-mail and nothing but leavers columns.
     """
     keys = {normalise_header(h) for h in headers} - {""}
 
@@ -115,6 +163,8 @@ def fitting_kinds(headers: list[object]) -> tuple[str, ...]:
         return ("ooo",)
     if has("roles", "permissions"):
         return ("roles",)
+    if (d := _definition_kind(has)) is not None:
+        return (d,)
     fits: list[str] = []
     if has("users", "email") or any(canonical_column("users", h) for h in keys):
         fits.append("users")
@@ -142,8 +192,25 @@ def unknown_kind_reason(headers: list[object]) -> tuple[str, str]:
     return (
         "cannot tell what this sheet holds",
         "a header with email and user columns (users), email+start+end (ooo), "
-        "name+permissions (roles), or a sheet named users, ooo, roles or leavers, or pass --kind",
+        "name+permissions (roles), name+type (attributes), subscriber url+triggers (webhooks), "
+        "name+slug or bio (teams), or a sheet named after one of them or leavers, or pass --kind",
     )
+
+
+_TEAM_ONLY = ("slug", "bio", "is_private", "hide_book_a_team_member", "hide_branding", "logo_url")
+
+
+def _definition_kind(has) -> str | None:
+    """Definition sheets by their own columns (never when there is an e-mail column)."""
+    if has("users", "email"):
+        return None
+    if has("webhooks", "subscriber_url"):
+        return "webhooks"
+    if has("attributes", "name") and has("attributes", "type"):
+        return "attributes"
+    if has("teams", "name") and any(has("teams", c) for c in _TEAM_ONLY):
+        return "teams"
+    return None
 
 
 @dataclass(frozen=True)

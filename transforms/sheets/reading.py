@@ -41,7 +41,11 @@ _SHEET_ALIASES = {
     "out of office": "ooo",
     "roles": "roles",
     "leavers": "leavers",
+    "teams": "teams",
+    "attributes": "attributes",
+    "webhooks": "webhooks",
 }
+_NAMED_SHEETS = f"sheets named {', '.join(KINDS[:-1])} or {KINDS[-1]}"
 
 
 @dataclass
@@ -182,11 +186,7 @@ def _read_excel(path: Path, kind: str | None) -> Workbook:
         if sheet is not None and sheet.kind not in book.sheets:
             book.sheets[sheet.kind] = sheet
     if not chosen:
-        book.problems.append(
-            file_problem(
-                path.name, "the workbook has no sheets", "sheets named users, ooo, roles or leavers"
-            )
-        )
+        book.problems.append(file_problem(path.name, "the workbook has no sheets", _NAMED_SHEETS))
     return book
 
 
@@ -224,7 +224,7 @@ def _read_excel_openpyxl(path: Path, kind: str | None) -> Workbook:
             file_problem(
                 path.name,
                 "the workbook has no sheets",
-                "sheets named users, ooo, roles or leavers",
+                _NAMED_SHEETS,
             )
         )
     return book

@@ -1,4 +1,5 @@
-"""Spreadsheet templates people fill in: users, ooo and roles, as CSV and as Excel workbooks.
+"""Spreadsheet templates people fill in: users, ooo, roles, teams, attributes and webhooks, as
+CSV and as Excel workbooks.
 
 The Excel templates carry an ``Instructions`` sheet (every column, what it accepts, an example)
 and dropdowns (org roles, time zones, locales, weekdays, OOO reasons; with an org, its teams and
@@ -17,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from transforms.org_state import OrgState
+from transforms.validate.definitions import ATTRIBUTE_TYPES, WEBHOOK_TRIGGERS
 from transforms.validate.rules import (
     LOCALES,
     MEMBERSHIP_ROLES,
@@ -58,6 +60,35 @@ COLUMNS: dict[str, list[tuple[str, str, str, str | None]]] = {
         ("permissions", "resource.action separated by ';'", "booking.read; insights.read", None),
         ("team", "empty for an organization role, else a team name", "", None),
     ],
+    "teams": [
+        ("name", "required; the team's name (the key of the row)", "Customer Success", None),
+        ("slug", "optional; lower-case letters, digits and dashes", "customer-success", None),
+        ("bio", "optional text", "Keeps customers happy", None),
+        ("is private", "TRUE or FALSE", "FALSE", "yes/no"),
+        ("hide book a team member", "TRUE or FALSE", "FALSE", "yes/no"),
+        ("hide branding", "TRUE or FALSE", "FALSE", "yes/no"),
+        ("time zone", "IANA time zone", "Europe/Berlin", "time zones"),
+        ("week start", "a weekday", "Monday", "weekdays"),
+        ("time format", "12 or 24", "24", "time formats"),
+        ("logo url", "optional; a web address", "https://example.com/logo.png", None),
+    ],
+    "attributes": [
+        ("name", "required; the attribute's name", "Region", None),
+        ("slug", "the key of the row; made from the name when empty", "region", None),
+        ("type", "required; " + ", ".join(ATTRIBUTE_TYPES), "SINGLE_SELECT", "attribute types"),
+        ("enabled", "TRUE or FALSE", "TRUE", "yes/no"),
+        ("options", "select types only; values separated by ';'", "EMEA; APAC; AMER", None),
+    ],
+    "webhooks": [
+        ("subscriber url", "required; the https:// address called (the key of the row)",
+         "https://hooks.example.com/cal", None),
+        ("triggers", "required; separated by ';': " + ", ".join(WEBHOOK_TRIGGERS),
+         "BOOKING_CREATED; BOOKING_CANCELLED", None),
+        ("active", "TRUE (default) or FALSE", "TRUE", "yes/no"),
+        ("payload template", "optional; the JSON template Cal.com fills in", "", None),
+        ("secret", "optional; sent when the webhook is created, never written anywhere", "",
+         None),
+    ],
 }  # fmt: skip
 NOTES = {
     "users": "One row per person. Empty cells leave values unchanged. Attribute columns are "
@@ -65,6 +96,12 @@ NOTES = {
     "ooo": "One row per absence. An identical entry that already exists is left alone.",
     "roles": "Custom roles and their permissions. The Cal.com API v2 cannot give a custom role "
     "to members: assign roles in Cal.com after the import.",
+    "teams": "One row per team. Missing teams are created (the API key's user becomes an OWNER); "
+    "differing fields are updated. Nothing is deleted unless --mode sync --prune-definitions.",
+    "attributes": "One row per attribute. Missing attributes and options are created; name, "
+    "type and enabled are updated. Nothing is deleted unless --mode sync --prune-definitions.",
+    "webhooks": "One row per webhook, by subscriber URL. The secret is sent, never exported or "
+    "written to plans and receipts. Nothing is deleted unless --mode sync --prune-definitions.",
 }
 
 
@@ -90,6 +127,8 @@ def dropdown_lists(state: OrgState | None) -> dict[str, list[str]]:
         "time formats": ["12", "24"],
         "weekdays": list(WEEKDAYS),
         "reasons": list(OOO_REASONS),
+        "yes/no": ["TRUE", "FALSE"],
+        "attribute types": list(ATTRIBUTE_TYPES),
     }
     if state is not None:
         lists["teams"] = sorted({t["name"] for t in state.teams_by_name.values()})

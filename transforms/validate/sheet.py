@@ -19,8 +19,13 @@ from transforms.plan.ooo_team import group_problems, is_group
 from transforms.problems import Problem, error_rows, has_file_errors
 from transforms.sheets.calcom_members import ORIGIN as CALCOM_MEMBERS
 from transforms.sheets.calcom_members import WEIGHTS_NOT_SENT, calcom_attribute_cells
-from transforms.sheets.columns import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
+from transforms.validate.definitions import (
+    announce_attributes,
+    announce_teams,
+    definition_problems,
+)
 from transforms.validate.leavers import leavers_problems
 from transforms.validate.models import model_problems
 from transforms.validate.rules import (
@@ -140,11 +145,19 @@ def validate_workbook(
     for kind, sheet in book.sheets.items():
         if any(c not in sheet.frame.columns for c in REQUIRED_COLUMNS[kind]):
             continue  # reported by the reader; no row of this sheet can be checked
+        if kind in DEFINITION_KINDS:
+            result.frames[kind], problems = definition_problems(sheet)
+            result.problems.extend(problems)
+            continue
         frame = normalise_sheet(sheet)
         result.frames[kind] = frame
         result.problems.extend(
             model_problems(kind, frame, sheet.source, sheet.headers, _with_all_columns(sheet))
         )
+    if "teams" in result.frames:
+        announce_teams(result.frames["teams"], result.invalid_rows("teams"), state)
+    if "attributes" in result.frames:
+        announce_attributes(result.frames["attributes"], result.invalid_rows("attributes"), state)
     if "users" in result.frames:
         result.problems.extend(_users_problems(result, state, create_missing_options))
     if "ooo" in result.frames:
