@@ -193,3 +193,23 @@ def test_prune_definitions_deletes_only_definitions_and_leavers_only_leave(tmp_p
     assert steps_of(pruned)["bob@example.com"] == steps_of(kept)["bob@example.com"]
     assert kept.action_counts() == {"leave_org": 1}  # nobody missing from users is removed
     assert [r.sheet for r in pruned.rows] == ORDER  # definitions first, leavers last
+
+
+def test_leaving_a_team_the_same_file_prunes_is_a_note_not_a_step_that_would_404(tmp_path):
+    sheets = {
+        "teams": [["name"], ["Sales"]],
+        "leavers": [["email", "teams"], ["carol@example.com", "Customer Support"]],
+    }
+    path = workbook(tmp_path / "hr.xlsx", sheets)
+    _, kept = planned(path, mode="sync")
+    assert steps_of(kept)["carol@example.com"][0][0] == "remove_team_membership"
+    state = sample_state()
+    validated = validate_workbook(read_workbook(path), state)
+    pruned = build_plan(validated, state, mode="sync", prune_definitions=True)
+    assert pruned.action_counts() == {"delete_team": 1}
+    carol = next(r for r in pruned.rows if r.key == "carol@example.com")
+    assert carol.steps == []
+    assert carol.notes == [
+        "team Customer Support is deleted by this file's teams sheet (--prune-definitions); "
+        "nothing to leave"
+    ]

@@ -93,8 +93,9 @@ def build_plan(
         rows.append(role_rows)
         steps.append(with_text_type(role_steps, text))
     if "leavers" in validated.typed:
+        deleted = _deleted_teams(definitions[1]) if definitions is not None else set()
         leaver_rows, leaver_steps = plan_leavers(
-            validated.typed["leavers"], state, validated.invalid_rows("leavers")
+            validated.typed["leavers"], state, validated.invalid_rows("leavers"), deleted
         )
         rows.append(leaver_rows)
         steps.append(with_text_type(leaver_steps, text))
@@ -104,6 +105,14 @@ def build_plan(
         step_frame=pl.concat(steps) if steps else None,
         prelude_frame=prelude,
     )
+
+
+def _deleted_teams(steps: pl.DataFrame) -> set[int]:
+    """The teams a definitions step frame deletes (``--prune-definitions``)."""
+    ids = steps.filter(pl.col("action") == "delete_team").select(
+        pl.col("params").str.json_path_match("$.id").cast(pl.Int64)
+    )
+    return set(ids.to_series().to_list())
 
 
 def plan_ooo(

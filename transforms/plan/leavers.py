@@ -18,12 +18,22 @@ from transforms.plan.users import json_of
 from transforms.validate.leavers import NOT_A_MEMBER
 
 LEAVE_ORG = "leave the organization (membership removed; the Cal.com account stays)"
+PRUNED_TEAM = (
+    "team {} is deleted by this file's teams sheet (--prune-definitions); nothing to leave"
+)
 
 
 def plan_leavers(
-    typed: pl.DataFrame, state: OrgState, skip_rows: set[int]
+    typed: pl.DataFrame,
+    state: OrgState,
+    skip_rows: set[int],
+    deleted_teams: frozenset[int] | set[int] = frozenset(),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(row frame, step frame) for the valid rows of the typed leavers sheet."""
+    """(row frame, step frame) for the valid rows of the typed leavers sheet.
+
+    ``deleted_teams``: teams the same plan deletes first (``--prune-definitions``); leaving one
+    is a note, not a step, since deleting the team ends the membership (a DELETE after it 404s).
+    """
     users = state.frame("users").select("email", "user_id", "org_membership_id")
     leavers = typed.filter(~pl.col("row").is_in(sorted(skip_rows))).join(
         users, on="email", how="left", maintain_order="left"
@@ -38,11 +48,18 @@ def plan_leavers(
         .unnest("teams")
         .join(state.frame("team_memberships"), on=["user_id", "team_id"], how="left")
         .join(state.frame("team_names"), on="team_id", how="left")
+        .with_columns(pruned=pl.col("team_id").is_in(sorted(deleted_teams)))
     )
+    in_team = pl.col("membership_id").is_not_null()
     not_in = (
-        listed.filter(pl.col("membership_id").is_null())
+        listed.filter(~in_team | pl.col("pruned"))
         .group_by("row", maintain_order=True)
-        .agg(pl.format("not in team {}; nothing to remove", "team_name").alias("notes"))
+        .agg(
+            pl.when(in_team)
+            .then(pl.format(PRUNED_TEAM, "team_name"))
+            .otherwise(pl.format("not in team {}; nothing to remove", "team_name"))
+            .alias("notes")
+        )
     )
     rows = (
         leavers.join(not_in, on="row", how="left", maintain_order="left")
@@ -72,7 +89,7 @@ def plan_leavers(
         ),
     )
     team_steps = (
-        listed.filter(pl.col("membership_id").is_not_null())
+        listed.filter(in_team & ~pl.col("pruned"))
         .sort("row", "position")
         .select(
             sheet=pl.lit("leavers"),
