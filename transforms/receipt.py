@@ -26,8 +26,8 @@ RECEIPT_SCHEMA = {
     "error": pl.Utf8,
     "notes": pl.Utf8,
 }
-KEY_COLUMN = {"users": "email", "ooo": "email", "roles": "name", "teams": "name",
-              "attributes": "slug", "webhooks": "subscriber_url"}  # fmt: skip
+KEY_COLUMN = {"users": "email", "ooo": "email", "roles": "name", "leavers": "email",
+              "teams": "name", "attributes": "slug", "webhooks": "subscriber_url"}  # fmt: skip
 
 
 def receipt_frame(

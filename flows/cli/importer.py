@@ -30,7 +30,7 @@ from flows.cli.common import (
     verbose_option,
 )
 
-KINDS = ("users", "ooo", "roles", "teams", "attributes", "webhooks")  # columns.KINDS (tested)
+KINDS = ("users", "ooo", "roles", "leavers", "teams", "attributes", "webhooks")  # columns.KINDS
 SAVE_AS = "open it in Excel, LibreOffice or Google Sheets and save it as .xlsx (or export CSV)"
 UNREADABLE_SUFFIXES = {
     ".xls": f"the Excel 97-2003 format cannot be read; {SAVE_AS}",
@@ -65,6 +65,11 @@ def import_command(
         help="With --mode sync: delete the teams, attributes, options and webhooks that the "
         "file's teams/attributes/webhooks sheet no longer lists.",
     ),
+    rows: str | None = typer.Option(
+        None,
+        "--rows",
+        help="Run only these spreadsheet rows (e.g. 2-6,15); the receipt marks the rest not run.",
+    ),
     rate_limit: int | None = rate_limit_option(),
     rate_window: float | None = rate_window_option(),
     as_json: bool = json_option(),
@@ -73,6 +78,7 @@ def import_command(
     """Import users, out-of-office entries or custom roles from a CSV or Excel file."""
     run = Run("import", as_json=as_json, verbose=verbose)
     check_choices(run, mode, kind)
+    check_rows(run, rows)
     if prune_definitions and mode != "sync":
         run.fail("--prune-definitions deletes only with --mode sync; add --mode sync")
     check_input_file(run, file)
@@ -82,7 +88,7 @@ def import_command(
     options = {"dry_run": dry_run, "mode": mode, "receipt": str(receipt) if receipt else None,
                "kind": kind, "skip_invalid": skip_invalid,
                "create_missing_options": create_missing_options,
-               "prune_definitions": prune_definitions}  # fmt: skip
+               "prune_definitions": prune_definitions, "rows": rows}  # fmt: skip
 
     async def in_process() -> dict:
         from flows.cli.output import CliReporter
@@ -129,6 +135,18 @@ def check_choices(run: Run, mode: str, kind: str | None) -> None:
         run.fail(f"--mode {mode!r} is not known; choose from {', '.join(MODES)}")
     if kind is not None and kind not in KINDS:
         run.fail(f"--kind {kind!r} is not known; choose from {', '.join(KINDS)}")
+
+
+def check_rows(run: Run, rows: str | None) -> None:
+    """--rows as row numbers and ranges, before anything is read or sent."""
+    if rows is None:
+        return
+    from transforms.plan.rows import parse_rows
+
+    try:
+        parse_rows(rows)
+    except ValueError as exc:
+        run.fail(str(exc))
 
 
 def check_outputs(run: Run, receipt: Path | None) -> None:

@@ -26,6 +26,7 @@ async def import_file(
     skip_invalid: bool = False,
     create_missing_options: bool = False,
     prune_definitions: bool = False,
+    rows: str | None = None,
     rate_limit: int | None = None,
     rate_window: float | None = None,
 ) -> dict:
@@ -39,7 +40,7 @@ async def import_file(
     outcome = await import_spreadsheet(
         settings, file, dry_run=dry_run, mode=mode, receipt=receipt, kind=kind,
         skip_invalid=skip_invalid, create_missing_options=create_missing_options,
-        prune_definitions=prune_definitions,
+        prune_definitions=prune_definitions, rows=rows,
         reporter=PrefectReporter(),
     )  # fmt: skip
     return outcome.to_dict()

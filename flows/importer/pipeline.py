@@ -32,6 +32,8 @@ from flows.importer.steps import RunContext
 from flows.reporter import SILENT, Reporter
 from transforms.org_state import OrgState, org_state_from_tables
 from transforms.plan.build import MODES, build_plan
+from transforms.plan.ooo_team import per_person_receipt
+from transforms.plan.rows import not_run_reason, only_rows, parse_rows
 from transforms.plan.steps import ImportPlan
 from transforms.problems import has_file_errors, problems_frame
 from transforms.receipt import outcome_counts, receipt_frame
@@ -113,12 +115,17 @@ async def import_spreadsheet(
     kind: str | None = None,
     skip_invalid: bool = False,
     create_missing_options: bool = False,
+    rows: str | None = None,
     reporter: Reporter = SILENT,
     prune_definitions: bool = False,
 ) -> ImportOutcome:
-    """Import one CSV or Excel file (see the module doc); never raises for bad rows."""
+    """Import one CSV or Excel file (see the module doc); never raises for bad rows.
+
+    ``rows`` (``2-6,15``) runs only those spreadsheet rows; the receipt marks the others as not
+    run (see ``transforms.plan.rows``)."""
     if mode not in MODES:
         raise ValueError(f"--mode must be add or sync, not {mode!r}")
+    selected = parse_rows(rows) if rows else None
     path = Path(file)
     paths = output_paths(path, receipt)
     book = read_workbook(path, kind)
@@ -141,6 +148,8 @@ async def import_spreadsheet(
         create = create_missing_options
         plan = build_plan(validated, state, mode=mode, create_missing_options=create,
                           prune_definitions=prune_definitions)  # fmt: skip
+        if selected is not None:
+            plan = only_rows(plan, selected)
         outcome.plan = _write_plan(plan, paths["plan"])
         outcome.steps = plan.step_count
         outcome.plan_counts, outcome.first_steps = plan_overview(plan)
@@ -151,7 +160,7 @@ async def import_spreadsheet(
             return outcome
         ctx = _context(cal, state, validated)
         results, outcome.interrupted = await _apply(plan, ctx, paths, path, mode, reporter)
-    frame = _write_receipt(book, validated, results, paths)
+    frame = _write_receipt(book, validated, results, paths, not_run_reason(rows) if rows else None)
     outcome.counts = outcome_counts(frame)
     outcome.receipt, outcome.journal = str(paths["receipt"]), str(paths["journal"])
     if outcome.interrupted:
@@ -259,12 +268,17 @@ def _context(cal: CalClient, state: OrgState, validated: ValidatedImport) -> Run
 
 
 def _write_receipt(
-    book: Workbook, validated: ValidatedImport, results: list[RowResult], paths: dict[str, Path]
+    book: Workbook,
+    validated: ValidatedImport,
+    results: list[RowResult],
+    paths: dict[str, Path],
+    not_run: str | None = None,
 ) -> pl.DataFrame:
+    """The receipt; ``not_run`` is what rows without a result say (those outside --rows)."""
     sources = {kind: sheet.source for kind, sheet in validated.sheets.items()}
-    frame = receipt_frame(
-        validated.frames, [dataclasses.asdict(r) for r in results], validated.problems, sources
-    )
+    results_dicts = [dataclasses.asdict(r) for r in results]
+    frame = receipt_frame(validated.frames, results_dicts, validated.problems, sources, not_run)
+    frame = per_person_receipt(frame)  # team-wide OOO rows: one line per person
     with private_file(paths["receipt"]) as target:
         frame.write_csv(target)
     if book.is_excel:

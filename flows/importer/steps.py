@@ -92,14 +92,16 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
             await cal.update_team_membership(p["team_id"], p["membership_id"], role=p["role"])
         case "remove_team_membership":
             await cal.delete_team_membership(p["team_id"], p["membership_id"])
+        case "leave_org":  # DELETE membership: the person's Cal.com account stays
+            await cal.delete_membership(p["membership_id"])
         case "assign_option":
             await cal.assign_attribute_option(
                 _need(user_id), ctx.attribute_id(p["attribute_id"]), option_id=ctx.option_id(p)
             )
         case "unassign_option":
             await cal.unassign_attribute_option(_need(user_id), p["option_id"])
-        case "create_ooo":
-            await cal.create_ooo(_need(user_id), **ooo_body(p, ctx))
+        case "create_ooo":  # a team-wide row's entries carry each member's user_id
+            await cal.create_ooo(_need(p.get("user_id") or user_id), **ooo_body(p, ctx))
         case "create_role":
             await _create_role(cal, p, ctx)
         case "update_role":
@@ -136,12 +138,18 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
         case "remove_team_membership":
             members = await cal.list_team_memberships(p["team_id"])
             return all(m["id"] != p["membership_id"] for m in members), None
+        case "leave_org":
+            try:
+                await cal.get_membership(p["membership_id"])
+            except NotFound:
+                return True, None
+            return False, None
         case "assign_option" | "unassign_option":
             held = {str(o["id"]) for o in await cal.list_user_options(_need(user_id))}
             option = ctx.option_id(p) if step.action == "assign_option" else p["option_id"]
             return (option in held) == (step.action == "assign_option"), None
         case "create_ooo":
-            entries = await cal.list_user_ooo(_need(user_id))
+            entries = await cal.list_user_ooo(_need(p.get("user_id") or user_id))
             days = (p["start"][:10], p["end"][:10])
             return any((e["start"][:10], e["end"][:10]) == days for e in entries), None
         case "create_role":

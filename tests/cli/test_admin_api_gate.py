@@ -81,7 +81,7 @@ def test_import_says_so_exits_2_and_creates_no_one(gated_env, gated, tmp_path) -
     sheet = tmp_path / "hr.csv"
     sheet.write_text("email\nnew.hire@example.com\n")
 
-    done = calbulk(gated_env, "import", str(sheet))
+    done = calbulk(gated_env, "import", str(sheet), "--kind", "users")
 
     _explains_the_gate(assert_clean_failure(done, "import", 2, gated.api_key), gated.org_id)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "prefect") == ["hr.csv"]

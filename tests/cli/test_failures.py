@@ -118,7 +118,9 @@ def test_a_member_key_import_exits_2_and_creates_no_one(env, sandbox, tmp_path):
     sheet.write_text("email\nnew.hire@example.com\n")
     before = org_emails(sandbox)
 
-    done = calbulk({**env, "CAL_API_KEY": sandbox.api_keys["member"]}, "import", str(sheet))
+    done = calbulk(
+        {**env, "CAL_API_KEY": sandbox.api_keys["member"]}, "import", str(sheet), "--kind", "users"
+    )
 
     message = assert_clean_failure(done, "import", 2, sandbox.api_keys["member"])
     assert "admin or owner" in message and "403" in message
@@ -133,7 +135,7 @@ def test_an_api_url_nothing_answers_on_exits_2_and_names_it(env, tmp_path):
     sheet = tmp_path / "hr.csv"
     sheet.write_text("email\nnew.hire@example.com\n")
 
-    done = calbulk({**env, "CAL_API_URL": dead}, "import", str(sheet))
+    done = calbulk({**env, "CAL_API_URL": dead}, "import", str(sheet), "--kind", "users")
 
     message = assert_clean_failure(done, "import", 2, env["CAL_API_KEY"])
     assert f"cannot reach the API at {dead}" in message and "CAL_API_URL" in message

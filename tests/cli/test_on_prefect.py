@@ -97,7 +97,8 @@ def test_with_prefect_api_url_the_command_is_a_flow_run_with_its_artifact(
 
     path = tmp_path / "hr.csv"
     path.write_text("email\npf1@example.com\npf2@example.com\n")
-    imported = subprocess.run([CALBULK, "import", str(path)], env=on_prefect, cwd=tmp_path,
+    command = [CALBULK, "import", str(path), "--kind", "users"]
+    imported = subprocess.run(command, env=on_prefect, cwd=tmp_path,
                               capture_output=True, text=True, timeout=300)  # fmt: skip
 
     assert imported.returncode == 0, imported.stdout + imported.stderr

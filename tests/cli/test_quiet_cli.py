@@ -61,7 +61,7 @@ def test_without_prefect_api_url_no_prefect_runs_or_writes_anything(env, tmp_pat
     path.write_text("email\nquiet1@example.com\n")
 
     exported, report = probe(quiet, "export", "--out", str(tmp_path / "out"), cwd=tmp_path)
-    imported, import_report = probe(quiet, "import", str(path), cwd=tmp_path)
+    imported, import_report = probe(quiet, "import", str(path), "--kind", "users", cwd=tmp_path)
 
     assert report["code"] == 0 and import_report["code"] == 0, exported.stderr + imported.stderr
     assert "prefect" not in report["loaded"] and "prefect" not in import_report["loaded"]

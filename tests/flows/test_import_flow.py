@@ -81,7 +81,7 @@ def test_dry_run_writes_the_plan_and_sends_nothing(org, tmp_path):
     path = tmp_path / "plan-me.csv"
     path.write_text("email,teams\nfresh@example.com,\n")
 
-    outcome = run(path, dry_run=True, receipt=str(tmp_path / "out" / "r.csv"))
+    outcome = run(path, dry_run=True, receipt=str(tmp_path / "out" / "r.csv"), kind="users")
 
     assert outcome["exit_code"] == 0 and outcome["receipt"] is None
     plan = pl.read_csv(tmp_path / "out" / "r.plan.csv")
@@ -94,13 +94,13 @@ def test_sync_removes_what_the_file_no_longer_lists(org, tmp_path):
     state = read_org(org)
     teams = sorted({t["name"] for t in state.teams_by_name.values()})[:2]
     path.write_text(f"email,teams\nsync@example.com,{teams[0]}; {teams[1]}\n")
-    assert run(path)["exit_code"] == 0
+    assert run(path, kind="users")["exit_code"] == 0
     path.write_text(f"email,teams\nsync@example.com,{teams[1]}\n")
 
-    assert run(path, mode="add")["exit_code"] == 0
+    assert run(path, mode="add", kind="users")["exit_code"] == 0
     uid = read_org(org).user("sync@example.com")["user_id"]
     assert len(read_org(org).team_memberships[uid]) == 2
-    assert run(path, mode="sync")["exit_code"] == 0
+    assert run(path, mode="sync", kind="users")["exit_code"] == 0
     after = read_org(org)
     assert set(after.team_memberships[uid]) == {after.team(teams[1])["team_id"]}
     assert after.user("sync@example.com") is not None
@@ -156,7 +156,7 @@ def test_the_pipeline_publishes_an_artifact_with_outcome_counts(org, tmp_path):
     path = tmp_path / "art.csv"
     path.write_text("email\nart1@example.com\nart2@example.com\n")
     reporter = RecordingReporter()
-    assert run(path, reporter=reporter)["exit_code"] == 0
+    assert run(path, reporter=reporter, kind="users")["exit_code"] == 0
 
     markdown = reporter.artifacts["import-file"]
     assert "| created | 2 |" in markdown and "| failed | 0 |" in markdown
@@ -213,17 +213,17 @@ def test_a_sync_run_after_an_add_run_reports_its_own_steps_only(org, tmp_path):
     team = sorted({t["name"] for t in read_org(org).teams_by_name.values()})[0]
     path = tmp_path / "pair.csv"
     path.write_text(f"email,teams\npair1@example.com,{team}\npair2@example.com,\n")
-    added = run(path)
+    added = run(path, kind="users")
     assert added["counts"]["created"] == 2
 
-    synced = run(path, mode="sync")  # the same file: nothing left to do
+    synced = run(path, mode="sync", kind="users")  # the same file: nothing left to do
 
     receipt = pl.read_csv(synced["receipt"], infer_schema=False)
     assert receipt["outcome"].to_list() == ["unchanged", "unchanged"]
     assert receipt["done"].is_null().all(), receipt  # the add run's steps are its own history
     assert {k: v for k, v in synced["counts"].items() if v} == {"unchanged": 2}
 
-    again = run(path, mode="sync")  # a rerun that plans 0 steps says so
+    again = run(path, mode="sync", kind="users")  # a rerun that plans 0 steps says so
     assert synced["steps"] == again["steps"] == 0
     assert {k: v for k, v in again["counts"].items() if v} == {"unchanged": 2}
 

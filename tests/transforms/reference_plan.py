@@ -144,6 +144,7 @@ def _team_steps(record: dict, user_id: int | None, state: OrgState, mode: str) -
     for team_id, role in wanted.items():
         membership = held.get(team_id)
         if membership is None:
+            role = role or "MEMBER"  # a team without a role: a new member joins as MEMBER
             steps.append(
                 Step(
                     "add_team_membership",
@@ -151,7 +152,7 @@ def _team_steps(record: dict, user_id: int | None, state: OrgState, mode: str) -
                     f"join team {names.get(team_id, team_id)} as {role}",
                 )
             )
-        elif membership["role"] != role:
+        elif role is not None and membership["role"] != role:  # without a role: kept
             params = {
                 "team_id": team_id,
                 "membership_id": membership["membership_id"],

@@ -11,11 +11,11 @@ from transforms.sheets.reading import read_workbook
 from transforms.validate.sheet import validate_workbook
 
 
-def plan_for(tmp_path, text, *, mode="add", create=False, tables=None, name="in.csv"):
+def plan_for(tmp_path, text, *, mode="add", create=False, tables=None, name="in.csv", kind=None):
     path = tmp_path / name
     path.write_text(text)
     state = org_state_from_tables(tables) if tables is not None else sample_state()
-    validated = validate_workbook(read_workbook(path), state, create_missing_options=create)
+    validated = validate_workbook(read_workbook(path, kind), state, create_missing_options=create)
     return build_plan(validated, state, mode=mode, create_missing_options=create)
 
 
@@ -118,7 +118,7 @@ def test_name_and_week_start_are_noted_never_sent(tmp_path):
 
 
 def test_users_are_never_deleted_even_in_sync(tmp_path):
-    plan = plan_for(tmp_path, "email\nnew@example.com\n", mode="sync")
+    plan = plan_for(tmp_path, "email\nnew@example.com\n", mode="sync", kind="users")
     assert all(step.action != "delete_user" for r in plan.rows for step in r.steps)
     assert [r.key for r in plan.rows] == ["new@example.com"]
 

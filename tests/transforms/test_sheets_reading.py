@@ -135,7 +135,7 @@ def test_unknown_users_columns_are_kept_for_the_orgs_attributes(tmp_path):
 def test_a_repeated_header_is_a_warning_and_the_first_column_wins(tmp_path):
     path = tmp_path / "u.csv"
     path.write_text("email,E-mail\na@example.com,other@example.com\n")
-    book = read_workbook(path)
+    book = read_workbook(path, kind="users")
     assert book.sheets["users"].frame["email"].to_list() == ["a@example.com"]
     [warning] = book.all_problems()
     assert warning.severity == "warning" and warning.column == "E-mail"

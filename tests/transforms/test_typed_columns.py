@@ -12,10 +12,11 @@ from transforms.validate.sheet import validate_workbook
 from transforms.validate.typed import OPTIONS_TYPE, TEAMS_TYPE
 
 
-def validated_for(tmp_path, text, create=False):
+def validated_for(tmp_path, text, create=False, kind=None):
     path = tmp_path / "in.csv"
     path.write_text(text)
-    return validate_workbook(read_workbook(path), sample_state(), create_missing_options=create)
+    book = read_workbook(path, kind)
+    return validate_workbook(book, sample_state(), create_missing_options=create)
 
 
 def test_users_cells_become_team_lists_option_lists_and_numbers(tmp_path):
@@ -30,7 +31,7 @@ def test_users_cells_become_team_lists_option_lists_and_numbers(tmp_path):
     assert typed.schema["teams"] == TEAMS_TYPE and typed.schema["skills"] == OPTIONS_TYPE
     assert typed.schema["time_format"] == pl.Int64
     first, second = typed.rows(named=True)
-    assert first["teams"] == [{"team_id": 1, "role": "MEMBER"}, {"team_id": 2, "role": "ADMIN"}]
+    assert first["teams"] == [{"team_id": 1, "role": None}, {"team_id": 2, "role": "ADMIN"}]
     assert first["department"] == [{"option_id": "o-eng", "value": "Engineering"}]
     assert first["skills"] == [
         {"option_id": "o-go", "value": "Go"},
@@ -44,12 +45,13 @@ def test_users_cells_become_team_lists_option_lists_and_numbers(tmp_path):
 
 def test_a_bad_item_is_reported_on_every_row_and_left_out_of_the_list(tmp_path):
     lines = "".join(f"p{i}@example.com,Sales; Nope\n" for i in range(4))
-    validated = validated_for(tmp_path, "email,teams\n" + lines)
+    validated = validated_for(tmp_path, "email,teams\n" + lines, kind="users")
     assert [(p.row, p.column, p.value) for p in validated.errors] == [
         (row, "teams", "Nope") for row in range(2, 6)
     ]
     assert all("no such team" in p.problem for p in validated.errors)
-    assert validated.typed["users"]["teams"].to_list() == [[{"team_id": 1, "role": "MEMBER"}]] * 4
+    # no role given: membership only (MEMBER for a new member, kept for a member)
+    assert validated.typed["users"]["teams"].to_list() == [[{"team_id": 1, "role": None}]] * 4
 
 
 def test_ooo_days_are_dates(tmp_path):

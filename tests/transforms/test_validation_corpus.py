@@ -77,9 +77,14 @@ def test_the_corpus_has_every_file_and_every_file_an_expectation():
     assert len(on_disk) >= 15
 
 
+# headers that fit more than one kind (email,teams: users and leavers) are read as --kind says
+FORCED_KIND = {"unknown_team.csv": "users"}
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_corpus_file_gives_the_expected_errors(name):
-    validated = validate_workbook(read_workbook(FILES / name), sample_state())
+    book = read_workbook(FILES / name, FORCED_KIND.get(name))
+    validated = validate_workbook(book, sample_state())
     errors = sorted(
         ((p.row, p.column, p.problem) for p in validated.errors), key=lambda e: (e[0] or 0, e[1])
     )

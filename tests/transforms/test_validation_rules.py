@@ -81,7 +81,7 @@ def test_numbers_are_canonical_text():
 
 def test_teams_cell_gives_team_ids_and_roles():
     teams, errors = parse_teams("Sales; customer support:admin", sample_state())
-    assert teams == {1: "MEMBER", 2: "ADMIN"}
+    assert teams == {1: None, 2: "ADMIN"}  # no role: membership only
     assert errors == []
 
 

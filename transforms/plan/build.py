@@ -17,6 +17,8 @@ import polars as pl
 
 from transforms.org_state import OrgState
 from transforms.plan.definitions import definition_frames
+from transforms.plan.leavers import plan_leavers
+from transforms.plan.ooo_team import is_group, plan_groups
 from transforms.plan.steps import (
     PRELUDE_SCHEMA,
     ROW_SCHEMA,
@@ -90,6 +92,13 @@ def build_plan(
         role_rows, role_steps = frames_from_rows(role_plans)
         rows.append(role_rows)
         steps.append(with_text_type(role_steps, text))
+    if "leavers" in validated.typed:
+        deleted = _deleted_teams(definitions[1]) if definitions is not None else set()
+        leaver_rows, leaver_steps = plan_leavers(
+            validated.typed["leavers"], state, validated.invalid_rows("leavers"), deleted
+        )
+        rows.append(leaver_rows)
+        steps.append(with_text_type(leaver_steps, text))
     return ImportPlan(
         mode,
         row_frame=pl.concat(rows) if rows else None,
@@ -98,16 +107,36 @@ def build_plan(
     )
 
 
+def _deleted_teams(steps: pl.DataFrame) -> set[int]:
+    """The teams a definitions step frame deletes (``--prune-definitions``)."""
+    ids = steps.filter(pl.col("action") == "delete_team").select(
+        pl.col("params").str.json_path_match("$.id").cast(pl.Int64)
+    )
+    return set(ids.to_series().to_list())
+
+
 def plan_ooo(
     frame: pl.DataFrame, state: OrgState, skip_rows: set[int]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One create per entry the person does not have yet (same first and last day), as a join
-    of the entries on (user, first day, last day) with the org's."""
+    of the entries on (user, first day, last day) with the org's; a row naming a team or ``*``
+    expands to its members (``transforms.plan.ooo_team``)."""
+    frame = frame.filter(~pl.col("row").is_in(sorted(skip_rows)))
+    groups = frame.filter(is_group())
+    if not groups.height:
+        return _plan_people(frame, state)
+    people_rows, people_steps = _plan_people(frame.filter(~is_group()), state)
+    group_rows, group_steps = plan_groups(groups, state, ROW_SCHEMA, STEP_SCHEMA, json_of)
+    return (
+        pl.concat([people_rows, group_rows]).sort("row", maintain_order=True),
+        pl.concat([people_steps, group_steps]).sort("row", "step", maintain_order=True),
+    )
+
+
+def _plan_people(frame: pl.DataFrame, state: OrgState) -> tuple[pl.DataFrame, pl.DataFrame]:
     users = state.frame("users").select("email", "user_id")
-    entries = (
-        frame.filter(~pl.col("row").is_in(sorted(skip_rows)))
-        .join(users, on="email", how="left", maintain_order="left")
-        .join(state.frame("ooo"), on=["user_id", "start", "end"], how="left", maintain_order="left")
+    entries = frame.join(users, on="email", how="left", maintain_order="left").join(
+        state.frame("ooo"), on=["user_id", "start", "end"], how="left", maintain_order="left"
     )
     rows = entries.select(
         sheet=pl.lit("ooo"),

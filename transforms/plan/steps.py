@@ -33,6 +33,7 @@ ACTIONS = (
     "update_role",
     "add_role_permissions",
     "set_role_permissions",
+    "leave_org",
     "create_team",
     "update_team",
     "delete_team",
@@ -46,7 +47,7 @@ ACTIONS = (
     "delete_webhook",
 )
 REMOVING_ACTIONS = ("remove_team_membership", "unassign_option", "set_role_permissions",
-                    "delete_team", "delete_attribute_option", "delete_attribute",
+                    "leave_org", "delete_team", "delete_attribute_option", "delete_attribute",
                     "delete_webhook")  # fmt: skip
 
 

@@ -259,6 +259,12 @@ def _team_steps(
     wanted = (
         _explode(desired, "teams", "team")
         .join(state.frame("team_memberships"), on=["user_id", "team_id"], how="left")
+        # a team without a role: a new member joins as MEMBER, a member keeps their role
+        .with_columns(
+            role=pl.coalesce(
+                "role", pl.when(pl.col("membership_id").is_null()).then(pl.lit("MEMBER"))
+            )
+        )
         .join(names, on="team_id", how="left")
     )
     added = _texts_once(
@@ -269,7 +275,9 @@ def _team_steps(
         params=json_of(team_id=pl.col("team_id"), role=pl.col("role")),
     )
     changed = wanted.filter(
-        pl.col("membership_id").is_not_null() & (pl.col("held_role") != pl.col("role"))
+        pl.col("membership_id").is_not_null()
+        & pl.col("role").is_not_null()
+        & (pl.col("held_role") != pl.col("role"))
     )
     pieces = [
         _piece(

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from transforms.problems import Problem, file_problem
-from transforms.sheets.columns import ColumnMap, detect_kind, map_columns
+from transforms.sheets.calcom_members import (
+    ORIGIN,
+    calcom_columns,
+    calcom_users_frame,
+    is_calcom_members,
+)
+from transforms.sheets.columns import ColumnMap, detect_kind, map_columns, unknown_kind_reason
 
 EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!")
 _INVISIBLE = "\ufeff\u200b\u00a0"
@@ -42,6 +48,8 @@ class Sheet:
     headers: dict[str, str]
     attribute_columns: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
+    origin: str | None = None
+    """``calcom_members`` for Cal.com's members CSV (see ``transforms.sheets.calcom_members``)."""
 
     def label(self, column: str) -> str:
         """The header text the person typed for ``column``."""
@@ -102,24 +110,21 @@ def build_sheet(
             )
         )
         return None
-    kind = kind or detect_kind(header)
+    calcom = kind in (None, "users") and is_calcom_members(header)
+    kind = "users" if calcom else kind or detect_kind(header)
     if kind is None:
-        problems.append(
-            file_problem(
-                source,
-                "cannot tell what this sheet holds",
-                "a header with email (users), email+start+end (ooo) or "
-                "name+permissions (roles), or pass --kind",
-            )
-        )
+        problems.append(file_problem(source, *unknown_kind_reason(header)))
         return None
-    columns = map_columns(kind, header)
+    columns = calcom_columns(header) if calcom else map_columns(kind, header)
     problems.extend(_header_problems(source, columns))
     data, cell_problems = _collect_rows(source, rows, columns, formulas)
     frame = pl.DataFrame(
         data, schema={"row": pl.Int64, **dict.fromkeys(columns.positions, pl.Utf8)}
     )
+    if calcom:
+        frame = calcom_users_frame(frame)
     return Sheet(
+        origin=ORIGIN if calcom else None,
         kind=kind,
         source=source,
         frame=frame,
@@ -175,18 +180,12 @@ def sheet_from_frame(
         )
         return None
     header = list(raw.row(index))
-    kind = kind or detect_kind(header)
+    calcom = kind in (None, "users") and is_calcom_members(header)
+    kind = "users" if calcom else kind or detect_kind(header)
     if kind is None:
-        problems.append(
-            file_problem(
-                source,
-                "cannot tell what this sheet holds",
-                "a header with email (users), email+start+end (ooo) or "
-                "name+permissions (roles), or pass --kind",
-            )
-        )
+        problems.append(file_problem(source, *unknown_kind_reason(header)))
         return None
-    columns = map_columns(kind, header)
+    columns = calcom_columns(header) if calcom else map_columns(kind, header)
     problems.extend(_header_problems(source, columns))
     body = raw.slice(index + 1)
     cells = [
@@ -200,7 +199,10 @@ def sheet_from_frame(
         (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("row"), *cells
     ).filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns.positions]))
     frame, cell_problems = _cell_problems(source, frame, columns, formulas_are_text)
+    if calcom:
+        frame = calcom_users_frame(frame)
     return Sheet(
+        origin=ORIGIN if calcom else None,
         kind=kind,
         source=source,
         frame=frame,

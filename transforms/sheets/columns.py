@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KINDS = ("users", "ooo", "roles", "teams", "attributes", "webhooks")
+KINDS = ("users", "ooo", "roles", "leavers", "teams", "attributes", "webhooks")
 DEFINITION_KINDS = ("teams", "attributes", "webhooks")  # planned and applied before the rest
 
 USERS_COLUMNS = (
@@ -27,6 +27,7 @@ USERS_COLUMNS = (
 )
 OOO_COLUMNS = ("email", "start", "end", "reason", "notes", "covering_email")
 ROLES_COLUMNS = ("name", "description", "color", "permissions", "team")
+LEAVERS_COLUMNS = ("email", "teams")
 TEAMS_COLUMNS = (
     "name",
     "slug",
@@ -46,6 +47,7 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": USERS_COLUMNS,
     "ooo": OOO_COLUMNS,
     "roles": ROLES_COLUMNS,
+    "leavers": LEAVERS_COLUMNS,
     "teams": TEAMS_COLUMNS,
     "attributes": ATTRIBUTES_COLUMNS,
     "webhooks": WEBHOOKS_COLUMNS,
@@ -54,6 +56,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": ("email",),
     "ooo": ("email", "start", "end"),
     "roles": ("name",),
+    "leavers": ("email",),
     "teams": ("name",),
     "attributes": ("name", "type"),
     "webhooks": ("subscriber_url", "triggers"),
@@ -95,6 +98,10 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "color": ("color", "colour"),
         "permissions": ("permissions", "permission"),
         "team": ("team", "team name"),
+    },
+    "leavers": {
+        "email": _EMAIL_ALIASES,
+        "teams": ("teams", "team", "from teams", "leaves teams"),
     },
     "teams": {
         "name": ("name", "team", "team name"),
@@ -142,22 +149,52 @@ def canonical_column(kind: str, header: object) -> str | None:
     return None
 
 
-def detect_kind(headers: list[object]) -> str | None:
-    """Recognise a sheet from its header: OOO has start and end, roles have permissions."""
-    keys = {normalise_header(h) for h in headers}
+def fitting_kinds(headers: list[object]) -> tuple[str, ...]:
+    """Every kind a header could be: OOO has email+start+end, roles have permissions, teams,
+    attributes and webhooks their own columns (and no e-mail), users have an e-mail or any users
+    column, leavers have an e-mail and nothing but leavers columns.
+    """
+    keys = {normalise_header(h) for h in headers} - {""}
 
     def has(kind: str, column: str) -> bool:
         return any(canonical_column(kind, h) == column for h in keys)
 
     if has("ooo", "start") and has("ooo", "end") and has("ooo", "email"):
-        return "ooo"
+        return ("ooo",)
     if has("roles", "permissions"):
-        return "roles"
-    if (definition := _definition_kind(has)) is not None:
-        return definition
+        return ("roles",)
+    if (d := _definition_kind(has)) is not None:
+        return (d,)
+    fits: list[str] = []
     if has("users", "email") or any(canonical_column("users", h) for h in keys):
-        return "users"
-    return None
+        fits.append("users")
+    if has("leavers", "email") and all(canonical_column("leavers", h) for h in keys):
+        fits.append("leavers")
+    return tuple(fits)
+
+
+def detect_kind(headers: list[object]) -> str | None:
+    """The one kind a header fits, or None (none fits, or more than one: see fitting_kinds)."""
+    fits = fitting_kinds(headers)
+    return fits[0] if len(fits) == 1 else None
+
+
+def unknown_kind_reason(headers: list[object]) -> tuple[str, str]:
+    """(what is wrong, what is accepted) for a header that does not say its kind."""
+    fits = fitting_kinds(headers)
+    if len(fits) > 1:
+        return (
+            f"this header fits more than one kind of sheet ({' and '.join(fits)}); "
+            "calbulk does not guess which one to write",
+            f"pass --kind {' or --kind '.join(fits)}, or name the workbook sheet {fits[0]} "
+            f"or {fits[1]}",
+        )
+    return (
+        "cannot tell what this sheet holds",
+        "a header with email and user columns (users), email+start+end (ooo), "
+        "name+permissions (roles), name+type (attributes), subscriber url+triggers (webhooks), "
+        "name+slug or bio (teams), or a sheet named after one of them or leavers, or pass --kind",
+    )
 
 
 _TEAM_ONLY = ("slug", "bio", "is_private", "hide_book_a_team_member", "hide_branding", "logo_url")

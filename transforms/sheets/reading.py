@@ -1,8 +1,11 @@
 """Reading real-world import spreadsheets into canonical frames.
 
 CSV (UTF-8 with or without BOM, UTF-16 "Unicode text", Windows-1252; comma, semicolon or tab) and
-Excel workbooks (sheets ``users``, ``ooo``, ``roles``; other sheets such as instructions are
-ignored). Every kept row carries ``row``: its number as Excel shows it, so a message can say
+Excel workbooks (sheets ``users``, ``ooo``, ``roles``, ``leavers``; other sheets such as
+instructions are ignored). A sheet named like a kind is read as that kind; a workbook without one
+has its first sheet recognised from its header as a CSV is, and a header that fits more than one
+kind (a lone ``email`` fits users and leavers) is refused: calbulk never guesses into a write.
+Every kept row carries ``row``: its number as Excel shows it, so a message can say
 "row 14". Every cell becomes stripped text or null; Excel dates become ISO dates and whole numbers
 lose their ``.0``. Blank rows are dropped. Formulas without a value and Excel error cells are
 reported as problems rather than read as data.
@@ -32,8 +35,17 @@ from transforms.sheets.calamine import NeedsOpenpyxl, read_sheet, sheet_layout
 from transforms.sheets.columns import KINDS, normalise_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-_SHEET_ALIASES = {"users": "users", "ooo": "ooo", "out of office": "ooo", "roles": "roles",
-                  "teams": "teams", "attributes": "attributes", "webhooks": "webhooks"}  # fmt: skip
+_SHEET_ALIASES = {
+    "users": "users",
+    "ooo": "ooo",
+    "out of office": "ooo",
+    "roles": "roles",
+    "leavers": "leavers",
+    "teams": "teams",
+    "attributes": "attributes",
+    "webhooks": "webhooks",
+}
+_NAMED_SHEETS = f"sheets named {', '.join(KINDS[:-1])} or {KINDS[-1]}"
 
 
 @dataclass
@@ -174,11 +186,7 @@ def _read_excel(path: Path, kind: str | None) -> Workbook:
         if sheet is not None and sheet.kind not in book.sheets:
             book.sheets[sheet.kind] = sheet
     if not chosen:
-        book.problems.append(
-            file_problem(
-                path.name, "the workbook has no sheets", "sheets named users, ooo or roles"
-            )
-        )
+        book.problems.append(file_problem(path.name, "the workbook has no sheets", _NAMED_SHEETS))
     return book
 
 
@@ -216,7 +224,7 @@ def _read_excel_openpyxl(path: Path, kind: str | None) -> Workbook:
             file_problem(
                 path.name,
                 "the workbook has no sheets",
-                "sheets named users, ooo or roles",
+                _NAMED_SHEETS,
             )
         )
     return book

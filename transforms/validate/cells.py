@@ -37,15 +37,19 @@ class WantedOption:
     option_id: str | None
 
 
-def parse_teams(cell: str | None, state: OrgState) -> tuple[dict[int, str], list[CellError]]:
-    """``'Sales; Support:ADMIN'`` -> ({sales_id: 'MEMBER', support_id: 'ADMIN'}, errors)."""
-    teams: dict[int, str] = {}
+def parse_teams(cell: str | None, state: OrgState) -> tuple[dict[int, str | None], list[CellError]]:
+    """``'Sales; Support:ADMIN'`` -> ({sales_id: None, support_id: 'ADMIN'}, errors).
+
+    A team without a role (None) means membership only: a new member joins as MEMBER, an
+    existing member keeps their team role; only an explicit ``Team:ROLE`` changes a role.
+    """
+    teams: dict[int, str | None] = {}
     errors: list[CellError] = []
     known = sorted({t["name"] for t in state.teams_by_name.values()})
     for item in split_list(cell):
         name, _, role_text = item.rpartition(":") if ":" in item else (item, "", "")
         name = name.strip()
-        role = normalise_role(role_text) if role_text.strip() else "MEMBER"
+        role = normalise_role(role_text) if role_text.strip() else None
         team = state.team(name)
         if team is None:
             hint = did_you_mean(name, known)
@@ -57,7 +61,7 @@ def parse_teams(cell: str | None, state: OrgState) -> tuple[dict[int, str], list
                 )
             )
             continue
-        if role not in MEMBERSHIP_ROLES:
+        if role is not None and role not in MEMBERSHIP_ROLES:
             errors.append(
                 CellError(
                     item,

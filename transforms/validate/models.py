@@ -12,6 +12,7 @@ from functools import cache
 import pandera.polars as pa
 import polars as pl
 
+from transforms.plan.ooo_team import WHO_PATTERN
 from transforms.problems import Problem
 from transforms.validate.rules import (
     COLOR_PATTERN,
@@ -52,7 +53,7 @@ class OooSheet(pa.DataFrameModel):
     """An out-of-office sheet after normalisation (dates as ``YYYY-MM-DD`` when readable)."""
 
     row: pl.Int64
-    email: pl.Utf8 = pa.Field(str_matches=EMAIL_PATTERN)
+    email: pl.Utf8 = pa.Field(str_matches=f"{EMAIL_PATTERN}|{WHO_PATTERN}")  # or team:X, *
     start: pl.Utf8 = pa.Field(str_matches=ISO_DAY_PATTERN)
     end: pl.Utf8 = pa.Field(str_matches=ISO_DAY_PATTERN)
     reason: pl.Utf8 = pa.Field(nullable=True, isin=list(OOO_REASONS))
@@ -79,10 +80,23 @@ class RolesSheet(pa.DataFrameModel):
         coerce = False
 
 
+class LeaversSheet(pa.DataFrameModel):
+    """A leavers sheet after normalisation (teams are checked against the org)."""
+
+    row: pl.Int64
+    email: pl.Utf8 = pa.Field(str_matches=EMAIL_PATTERN)
+    teams: pl.Utf8 = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = False
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "users": UsersSheet,
     "ooo": OooSheet,
     "roles": RolesSheet,
+    "leavers": LeaversSheet,
 }
 
 ACCEPTED: dict[str, str] = {

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from transforms.org_state import Attribute, OrgState
+from transforms.plan.ooo_team import group_problems, is_group
 from transforms.problems import Problem, error_rows, has_file_errors
+from transforms.sheets.calcom_members import ORIGIN as CALCOM_MEMBERS
+from transforms.sheets.calcom_members import WEIGHTS_NOT_SENT, calcom_attribute_cells
 from transforms.sheets.columns import CANONICAL_COLUMNS, DEFINITION_KINDS, REQUIRED_COLUMNS
 from transforms.sheets.reading import Sheet, Workbook
 from transforms.validate.definitions import (
@@ -23,6 +26,7 @@ from transforms.validate.definitions import (
     announce_teams,
     definition_problems,
 )
+from transforms.validate.leavers import leavers_problems
 from transforms.validate.models import model_problems
 from transforms.validate.rules import (
     normalise_locale,
@@ -103,6 +107,7 @@ _EXPRESSIONS: dict[str, tuple[str, ...]] = {
     "users": ("email", "username"),  # usernames compare like e-mails
     "ooo": ("email", "covering_email"),
     "roles": (),
+    "leavers": ("email",),
 }
 _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
     "users": {
@@ -118,6 +123,7 @@ _NORMALISERS: dict[str, dict[str, Callable[[str], str]]] = {
         "reason": normalise_reason,
     },
     "roles": {},
+    "leavers": {},
 }
 
 
@@ -158,6 +164,12 @@ def validate_workbook(
         result.problems.extend(_ooo_problems(result, state))
     if "roles" in result.frames:
         result.problems.extend(_roles_problems(result, state))
+    if "leavers" in result.frames:
+        typed, problems = leavers_problems(
+            result.sheets["leavers"], result.frames["leavers"], state, result.frames.get("users")
+        )
+        result.typed["leavers"] = typed
+        result.problems.extend(problems)
     return result
 
 
@@ -224,7 +236,14 @@ def _users_problems(result: ValidatedImport, state: OrgState, create: bool) -> l
             )
             continue
         result.attribute_columns[header] = attribute
-        options, errors = parse_attribute_cells(frame[header], attribute, state, create)
+        cells = frame[header]
+        if sheet.origin == CALCOM_MEMBERS:
+            cells, weighted = calcom_attribute_cells(cells, attribute.type)
+            if weighted:
+                problems.append(Problem(sheet.source, None, header, None, WEIGHTS_NOT_SENT,
+                                        "nothing to change: the values are assigned",
+                                        "warning"))  # fmt: skip
+        options, errors = parse_attribute_cells(cells, attribute, state, create)
         typed.append(options)
         problems += errors_on_rows(frame, header, errors, sheet.source, header)
         refused = frame.filter(pending_rows & pl.col(header).is_not_null())
@@ -285,7 +304,9 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
         .with_columns(raw_start=frame["start"], raw_end=frame["end"], end_text=frame["end"])
     )
     found: list[tuple[int, int, Problem]] = []
-    unknown = checked.filter(pl.col("email").is_not_null() & pl.col("known").is_null())
+    unknown = checked.filter(
+        pl.col("email").is_not_null() & pl.col("known").is_null() & ~is_group()
+    )
     for row, email in unknown.select("row", "email").iter_rows():
         found.append(
             (
@@ -350,6 +371,7 @@ def _ooo_problems(result: ValidatedImport, state: OrgState) -> list[Problem]:
                 ),
             )
         )
+    found += [(p.row, 0, p) for p in group_problems(frame, state, sheet.problem)]
     problems = [p for _r, _o, p in sorted(found, key=lambda f: f[:2])]
     keyed = frame.with_columns(key=pl.concat_str(["email", "start", "end"], separator="|"))
     problems += _duplicates(
