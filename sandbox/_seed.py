@@ -331,8 +331,15 @@ class _Seeder:
         )
 
     def _ooo(self) -> None:
+        """OOO entries the API itself would accept in any order: nobody is away while covering
+        for someone, nobody covers while away (OOOService refuses a redirect that loops)."""
         rng = self.rng
         rows = []
+        spans: list[tuple[int, int | None, datetime, datetime]] = []  # user, coverer, start, end
+
+        def overlapping(user: int, start: datetime, end: datetime) -> list[tuple]:
+            return [s for s in spans if start <= s[3] and s[2] <= end and user in (s[0], s[1])]
+
         for team_members in self.teams.values():
             for user_id in team_members:
                 if rng.random() > 0.08:
@@ -341,6 +348,11 @@ class _Seeder:
                 end = start + timedelta(days=rng.randint(0, 14))
                 coverers = [u for u in team_members if u != user_id]
                 to_user = rng.choice(coverers) if coverers and rng.random() < 0.6 else None
+                if any(s[1] == user_id for s in overlapping(user_id, start, end)):
+                    continue  # covering for someone then: the API refuses their own entry
+                if to_user is not None and overlapping(to_user, start, end):
+                    to_user = None  # away or covering then: no redirect to them
+                spans.append((user_id, to_user, start, end))
                 rows.append(
                     (
                         str(uuid.UUID(int=rng.getrandbits(128))),

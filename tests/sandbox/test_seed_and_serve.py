@@ -112,3 +112,34 @@ def test_bad_fault_spec_exits_2_with_a_message() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "unknown fault 'teapot'" in result.stderr
+
+
+def test_seeded_ooo_entries_are_ones_the_api_accepts_in_any_order(start_sandbox) -> None:
+    """Every seeded entry, deleted and re-created through the API in file order and again in
+    reverse order, is accepted: the seed never writes a redirect loop OOOService would refuse
+    (a migration or restore re-creates them in whatever order it likes). Seed 7 at 500 users
+    used to hold one such loop."""
+    box = start_sandbox(seed_users=500, seed=7, rate_limit=100000)
+    base = f"{box.base_url}/v2/organizations/{box.org_id}"
+    with httpx.Client(headers={"Authorization": f"Bearer {box.api_key}"}, timeout=30) as http:
+
+        def listed() -> list[dict]:
+            entries: list[dict] = []
+            while True:
+                page = http.get(f"{base}/ooo", params={"take": 250, "skip": len(entries)})
+                entries += page.json()["data"]
+                if len(page.json()["data"]) < 250:
+                    return entries
+
+        entries = listed()
+        assert len(entries) > 20 and any(e["toUserId"] for e in entries)
+        for order in (entries, list(reversed(entries))):
+            for entry in listed():
+                gone = http.delete(f"{base}/users/{entry['userId']}/ooo/{entry['id']}")
+                assert gone.status_code == 200, gone.text
+            for entry in order:
+                body = {"start": entry["start"], "end": entry["end"], "reason": entry["reason"]}
+                if entry["toUserId"]:
+                    body["toUserId"] = entry["toUserId"]
+                made = http.post(f"{base}/users/{entry['userId']}/ooo", json=body)
+                assert made.status_code == 201, (entry, made.text)
