@@ -5,7 +5,7 @@ server: it costs a server start per session, so use it only where a flow run is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
@@ -16,3 +16,19 @@ def prefect_harness() -> Iterator[None]:
     """A temporary Prefect API server and database for the whole test session."""
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def sandbox_org(start_sandbox, monkeypatch) -> Callable[..., object]:
+    """``sandbox_org(seed_users=8, seed=11)``: a sandbox process with a limit that never bites,
+    and CAL_* pointed at it as a user would set them (the pipelines read them)."""
+
+    def _start(**options: object) -> object:
+        box = start_sandbox(**{"rate_limit": 100000, **options})
+        monkeypatch.setenv("CAL_API_URL", box.base_url)
+        monkeypatch.setenv("CAL_API_KEY", box.api_key)
+        monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
+        monkeypatch.setenv("CAL_RATE_LIMIT", "100000")  # the sandbox's limit
+        return box
+
+    return _start

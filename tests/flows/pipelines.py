@@ -4,6 +4,7 @@ the same functions are exercised in tests/cli/test_on_prefect.py."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from flows.config import load_settings
@@ -47,3 +48,8 @@ async def import_file(
     settings = load_settings(org_id, **{k: v for k, v in limits.items() if v is not None})
     outcome = await import_spreadsheet(settings, file, reporter=reporter, **options)
     return outcome.to_dict()
+
+
+def run_import(path: str | Path, **options) -> dict:
+    """:func:`import_file` from synchronous test code."""
+    return asyncio.run(import_file(file=str(path), **options))

@@ -11,19 +11,14 @@ import pytest
 
 from calapi import CalClient
 from flows.config import load_settings
-from tests.flows.pipelines import import_file
+from tests.flows.pipelines import run_import
 
 SECRET = "s3cret-never-shown-0042"
 
 
 @pytest.fixture
-def org(start_sandbox, monkeypatch):
-    box = start_sandbox(seed_users=3, seed=5, rate_limit=100000)
-    monkeypatch.setenv("CAL_API_URL", box.base_url)
-    monkeypatch.setenv("CAL_API_KEY", box.api_key)
-    monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
-    monkeypatch.setenv("CAL_RATE_LIMIT", "100000")
-    return box
+def org(sandbox_org):
+    return sandbox_org(seed_users=3, seed=5)
 
 
 def write_book(path, sheets: dict[str, list[list]]) -> None:
@@ -36,8 +31,7 @@ def write_book(path, sheets: dict[str, list[list]]) -> None:
     book.save(path)
 
 
-def run(path, **options) -> dict:
-    return asyncio.run(import_file(file=str(path), **options))
+run = run_import
 
 
 async def _read() -> dict:

@@ -8,22 +8,16 @@ import polars as pl
 import pytest
 
 from tests.flows.import_oracle import mismatches, raw_user_emails, read_org
-from tests.flows.pipelines import RecordingReporter, import_file
+from tests.flows.pipelines import RecordingReporter, run_import
 from transforms.sheets.example import onboarding_frames, write_onboarding_workbook
 
 
 @pytest.fixture
-def org(start_sandbox, monkeypatch):
-    box = start_sandbox(seed_users=8, seed=11, rate_limit=100000)
-    monkeypatch.setenv("CAL_API_URL", box.base_url)
-    monkeypatch.setenv("CAL_API_KEY", box.api_key)
-    monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
-    monkeypatch.setenv("CAL_RATE_LIMIT", "100000")  # the sandbox's limit, as a user would set
-    return box
+def org(sandbox_org):
+    return sandbox_org(seed_users=8, seed=11)
 
 
-def run(path, **options) -> dict:
-    return asyncio.run(import_file(file=str(path), **options))
+run = run_import
 
 
 def test_workbook_lands_then_rerun_plans_nothing(org, tmp_path):

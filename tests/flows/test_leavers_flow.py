@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import openpyxl
 import polars as pl
 import pytest
 
 from tests.flows.import_oracle import raw_user_emails, read_org
-from tests.flows.pipelines import import_file
+from tests.flows.pipelines import run_import
 
 
 @pytest.fixture
-def org(start_sandbox, monkeypatch):
-    box = start_sandbox(seed_users=8, seed=11, rate_limit=100000)
-    monkeypatch.setenv("CAL_API_URL", box.base_url)
-    monkeypatch.setenv("CAL_API_KEY", box.api_key)
-    monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
-    monkeypatch.setenv("CAL_RATE_LIMIT", "100000")
-    return box
+def org(sandbox_org):
+    return sandbox_org(seed_users=8, seed=11)
 
 
-def run(path, **options) -> dict:
-    return asyncio.run(import_file(file=str(path), **options))
+run = run_import
 
 
 def leavers_workbook(path, rows):

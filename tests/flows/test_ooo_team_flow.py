@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import polars as pl
 import pytest
 
 from tests.flows.import_oracle import read_org
-from tests.flows.pipelines import import_file
+from tests.flows.pipelines import run_import
 
 
 @pytest.fixture
-def org(start_sandbox, monkeypatch):
-    box = start_sandbox(seed_users=12, seed=11, rate_limit=100000)
-    monkeypatch.setenv("CAL_API_URL", box.base_url)
-    monkeypatch.setenv("CAL_API_KEY", box.api_key)
-    monkeypatch.setenv("CAL_ORG_ID", str(box.org_id))
-    monkeypatch.setenv("CAL_RATE_LIMIT", "100000")
-    return box
+def org(sandbox_org):
+    return sandbox_org(seed_users=12, seed=11)
 
 
-def run(path, **options) -> dict:
-    return asyncio.run(import_file(file=str(path), **options))
+run = run_import
 
 
 def test_a_team_row_gives_each_member_but_the_coverer_an_entry_and_a_receipt_line(org, tmp_path):
