@@ -3,6 +3,12 @@ its OWNER (Cal.com does; so does the sandbox). Where the source team does not ha
 person, the migration removes that membership again; where it has them with another role
 (MEMBER, ADMIN), it gives them that role. Both are planned steps, shown in the dry run.
 
+The key's user's own entries for those teams are taken out of the people pass's users sheet
+(:func:`without_creator_teams`): they hold those teams from creation on, and the steps above
+give them the source's role. Left in, the dry run would plan them joining a team it has yet to
+create, while the real run finds them its OWNER and, a team named without a role meaning
+membership only, plans nothing: the dry run would count a step the real run never takes.
+
 Resumable without guessing: the teams a run is about to create are written to
 ``creator-teams.json`` in the run folder before the import sends anything, so a run killed
 between creating a team and fixing the creator's membership still fixes it when rerun; a team
@@ -22,6 +28,7 @@ from calapi import CalClient
 from flows.export.fetch import fetch_tables
 from flows.importer.outputs import private_file
 from flows.reporter import SILENT, Reporter
+from transforms.sheets.wide_users import LIST_SEPARATOR
 
 RECORD = "creator-teams.json"
 ACTION = "remove_creator"
@@ -36,6 +43,7 @@ class CreatorPlan:
     email: str
     teams: list[str] = field(default_factory=list)  # planned removals
     roles: dict[str, str] = field(default_factory=dict)  # team -> the source's role, to set
+    held: dict[str, str] = field(default_factory=dict)  # team -> source role; held by creation
 
     def steps(self) -> list[dict]:
         """Plan lines in the import's shape (sheet, row, key, action, detail)."""
@@ -82,6 +90,8 @@ async def plan_creator_removals(
     now = _roles({"teams": target["teams"], "team_memberships": target["team_memberships"]},
                  user_id=plan.user_id)  # fmt: skip
     plan.teams = sorted((to_create & lacking) | (created_before & lacking & now.keys()))
+    plan.held = {name: role for name, role in in_source.items()
+                 if name in to_create or (name in created_before and name in now)}  # fmt: skip
     plan.roles = {
         name: role
         for name, role in in_source.items()
@@ -89,6 +99,24 @@ async def plan_creator_removals(
         and (name in to_create or (name in created_before and now.get(name, role) != role))
     }
     return plan
+
+
+def without_creator_teams(
+    sheets: Mapping[str, pl.DataFrame], plan: CreatorPlan
+) -> dict[str, pl.DataFrame]:
+    """``sheets`` with the key's user's ``teams`` cell cleared of the teams they hold by
+    creation (``plan.held``), so no pass plans a membership the creator steps look after."""
+    if "users" not in sheets or not plan.held:
+        return dict(sheets)
+    labels = [name if role == "MEMBER" else f"{name}:{role}" for name, role in plan.held.items()]
+    kept = pl.col("teams").str.split(LIST_SEPARATOR).list.set_difference(pl.lit(labels))
+    is_key = pl.col("email").str.to_lowercase() == plan.email.lower()
+    cell = pl.when(kept.list.len() > 0).then(kept.list.sort().list.join(LIST_SEPARATOR))
+    users = sheets["users"].with_columns(
+        teams=pl.when(is_key & pl.col("teams").is_not_null()).then(cell)
+        .otherwise(pl.col("teams"))
+    )  # fmt: skip
+    return {**sheets, "users": users}
 
 
 async def remove_creator(
@@ -146,4 +174,10 @@ def _write_record(folder: Path, names: set[str]) -> None:
         target.write_text(json.dumps(sorted(names)))
 
 
-__all__ = ["CreatorPlan", "plan_creator_removals", "remove_creator", "restore_creator_roles"]
+__all__ = [
+    "CreatorPlan",
+    "plan_creator_removals",
+    "remove_creator",
+    "restore_creator_roles",
+    "without_creator_teams",
+]

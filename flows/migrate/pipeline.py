@@ -40,6 +40,7 @@ from flows.migrate.creator import (
     plan_creator_removals,
     remove_creator,
     restore_creator_roles,
+    without_creator_teams,
 )
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
@@ -121,7 +122,8 @@ async def _migrate(
         pl.DataFrame(missing, schema=["what", "count", "why"], orient="row").write_csv(path)
     for item in missing:
         reporter.info(f"not carried: {item['what']} ({item['count']}): {item['why']}")
-    imported = await import_in_passes(settings, folder, src.sheets, dry_run=dry_run,
+    sheets = without_creator_teams(src.sheets, creator)
+    imported = await import_in_passes(settings, folder, sheets, dry_run=dry_run,
                                       reporter=reporter)  # fmt: skip
     outcome = MigrateOutcome(
         source=src.label, target_org=target, folder=str(folder), not_carried=missing,
