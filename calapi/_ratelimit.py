@@ -204,8 +204,8 @@ class _NamedLimit:
         # The send may land in a window no answer of ours has come from yet: besides it,
         # that window may hold every send still unanswered.
         room = self.limit - (others + 1 if others else 0)
-        if runs is not None:  # and every send of the other runs since the last window ended
-            room -= runs(max(window.lo if window is not None else 0.0, now - self.ttl))
+        if runs is not None and runs(now - self.ttl):
+            room = 1  # other calbulk runs send too: one peek first reads what they left
         if in_flight + 1 > room:
             return max(latency, 0.01)  # woken early by the next answer
         return 0.0
@@ -328,7 +328,7 @@ class RateLimiter:
 
         def since(at: float) -> int:
             if at not in counted:
-                counted[at] = self._runs_sent(max(0.0, now - at + self.latency))
+                counted[at] = self._runs_sent(max(0.0, now - at + self.latency + PAD))
             return counted[at]
 
         return since
@@ -428,8 +428,9 @@ class RateLimiter:
 
     @staticmethod
     def _start_of(window: _Window, limit: _NamedLimit) -> float:
-        """When the window started, at the latest (its sends are all since then)."""
-        return window.hi - PAD - limit.ttl
+        """When the window started, at the earliest: every other run's send since then is
+        taken as counted in it (more rather than fewer, so those runs never look foreign)."""
+        return window.lo - limit.ttl
 
     def on_no_response(self, ticket: Ticket) -> None:
         """A send ended without a response (reset, timeout): nothing to learn from it, so a
