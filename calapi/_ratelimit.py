@@ -204,8 +204,8 @@ class _NamedLimit:
         # The send may land in a window no answer of ours has come from yet: besides it,
         # that window may hold every send still unanswered.
         room = self.limit - (others + 1 if others else 0)
-        if runs is not None and runs(now - self.ttl):
-            room = 1  # other calbulk runs send too: one peek first reads what they left
+        if others and runs is not None and runs(now - self.ttl):
+            room = 1  # another tool and other calbulk runs send too: one peek reads them first
         if in_flight + 1 > room:
             return max(latency, 0.01)  # woken early by the next answer
         return 0.0
