@@ -37,9 +37,14 @@ their own throttle are paced elsewhere (calapi/_throttles.py) and never reach th
 Runs sharing the key: a :class:`~calapi._budget.SharedBudget` (``budget``), when given, is
 asked for every send once the limiter's own checks pass, with the key's limits as learned
 (the fallback before any answer); it makes all runs on the key together stay under each
-limit. Requests the headers show as not ours are then taken to be those runs' (they count
-in the budget), so no share is kept free for them per window; the rest of the header
-following (each window's promises, its tail, a 429's hold) stays as the safety net.
+limit. A budget that counts the other runs' sends (``CountingBudget``: the lock file) also
+tells the limiter who spent a window: each promise is spent less what the other runs sent
+since it was made, every other run's send since the window's earliest start is taken as
+counted in it, and only what the headers show beyond all of them is a tool outside calbulk,
+seen and left its share per window as above (while one is seen, a window no answer of ours
+came from yet gets one peek first). A budget that cannot count them (the Prefect one)
+makes every request not ours count as those runs': no share is kept for an outside tool,
+and the tail peek and a 429's hold are its only guard.
 
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
 """
