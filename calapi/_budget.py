@@ -9,6 +9,12 @@ has one on a lock file in the data folder (runs on one machine) and one on a Pre
 concurrency limit (runs anywhere that sees the server). Without a budget (tools outside
 calbulk) the limiter's header following alone keeps the key under its limit.
 
+A budget that can also say how many requests the OTHER runs on it took lately
+(:class:`CountingBudget`, e.g. the lock file) lets the limiter tell those runs from a tool
+outside calbulk on the same key: what the headers show beyond every calbulk run's sends is
+foreign, and a share of each window is kept free for it. A budget that cannot (the Prefect
+one) makes the limiter take every request it cannot place for another calbulk run.
+
 A budget never sees the key: it is named by :func:`key_fingerprint`, a hash of it.
 """
 
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,19 @@ class SharedBudget(Protocol):
         ...  # pragma: no cover
 
 
+@runtime_checkable
+class CountingBudget(SharedBudget, Protocol):
+    """A budget that also knows the other runs' sends (not this one's)."""
+
+    def others_sent(self, seconds: float) -> int:
+        """Requests the other runs on the budget took in the last ``seconds`` (synchronous:
+        the limiter asks while it reads an answer)."""
+        ...  # pragma: no cover
+
+
 def key_fingerprint(secret: str) -> str:
     """A stable name for a credential that does not reveal it (sha256, 16 hex digits)."""
     return hashlib.sha256(("calbulk-budget:" + secret).encode()).hexdigest()[:16]
 
 
-__all__ = ["KeyLimit", "SharedBudget", "key_fingerprint"]
+__all__ = ["CountingBudget", "KeyLimit", "SharedBudget", "key_fingerprint"]

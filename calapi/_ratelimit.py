@@ -37,9 +37,14 @@ their own throttle are paced elsewhere (calapi/_throttles.py) and never reach th
 Runs sharing the key: a :class:`~calapi._budget.SharedBudget` (``budget``), when given, is
 asked for every send once the limiter's own checks pass, with the key's limits as learned
 (the fallback before any answer); it makes all runs on the key together stay under each
-limit. Requests the headers show as not ours are then taken to be those runs' (they count
-in the budget), so no share is kept free for them per window; the rest of the header
-following (each window's promises, its tail, a 429's hold) stays as the safety net.
+limit. A budget that counts the other runs' sends (``CountingBudget``: the lock file) also
+tells the limiter who spent a window: each promise is spent less what the other runs sent
+since it was made, every other run's send since the window's earliest start is taken as
+counted in it, and only what the headers show beyond all of them is a tool outside calbulk,
+seen and left its share per window as above (while one is seen, a window no answer of ours
+came from yet gets one peek first). A budget that cannot count them (the Prefect one)
+makes every request not ours count as those runs': no share is kept for an outside tool,
+and the tail peek and a 429's hold are its only guard.
 
 The clock is injected (``now`` and ``sleep``) so unit tests run without sleeping.
 """
@@ -54,7 +59,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from calapi._budget import KeyLimit, SharedBudget
+from calapi._budget import CountingBudget, KeyLimit, SharedBudget
 
 SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
 PAD = 0.02  # seconds after the server's reset before a new window is assumed
@@ -142,13 +147,17 @@ class _Window:
             self.promises.pop()
         self.promises.append((cap, at))
 
-    def cap(self, others: int, ttl: float) -> int:
+    def cap(self, others: int, ttl: float, runs: Callable[[float], int] | None = None) -> int:
         """The highest send number that may land in it, leaving ``others`` per window (in
-        proportion to the time left after each promise) to other users of the key."""
+        proportion to the time left after each promise) to other users of the key, and
+        less what the other calbulk runs on the budget sent since each promise (``runs``:
+        their sends since a time, when the budget can tell)."""
         best = None
         for cap, at in self.promises:
             left = min(1.0, max(0.0, self.hi - at) / ttl)
             kept = math.ceil(others * left) + 1 if others else 0
+            if runs is not None:
+                kept += runs(at)
             best = cap - kept if best is None else max(best, cap - kept)
         return best if best is not None else 0
 
@@ -176,12 +185,19 @@ class _NamedLimit:
         if spent > 0:
             self._foreign.append((now, spent))
 
-    def delay(self, now: float, seq: int, in_flight: int, latency: float) -> float:
+    def delay(
+        self,
+        now: float,
+        seq: int,
+        in_flight: int,
+        latency: float,
+        runs: Callable[[float], int] | None = None,
+    ) -> float:
         """Seconds before send number ``seq`` may go out for this limit (0: now)."""
         others = self.foreign_per_window(now)
         window = self.windows[-1] if self.windows else None
         if window is not None and now < window.hi:
-            cap = window.cap(others, self.ttl)
+            cap = window.cap(others, self.ttl, runs)
             tail = window.hi - PAD - max(TAIL * self.ttl, 4 * latency)
             held = math.ceil(HOLD * self.limit) if now < tail else 0
             if seq > cap - held:
@@ -193,6 +209,8 @@ class _NamedLimit:
         # The send may land in a window no answer of ours has come from yet: besides it,
         # that window may hold every send still unanswered.
         room = self.limit - (others + 1 if others else 0)
+        if others and runs is not None and runs(now - self.ttl):
+            room = 1  # another tool and other calbulk runs send too: one peek reads them first
         if in_flight + 1 > room:
             return max(latency, 0.01)  # woken early by the next answer
         return 0.0
@@ -254,6 +272,8 @@ class RateLimiter:
         self.margin = margin
         self.clock = clock or MonotonicClock()
         self.budget = budget
+        # the budget's count of the other runs' sends, if it keeps one (see CountingBudget)
+        self._runs_sent = budget.others_sent if isinstance(budget, CountingBudget) else None
         self.seconds_waited = 0.0
         self.shared_key_detections = 0
         self.latency = 0.0  # longest recent round trip, decaying
@@ -294,14 +314,29 @@ class RateLimiter:
             return max(self.latency, 0.05)  # the probe's answer wakes the queue
         waits = [0.0]
         seq = self._seq + 1
+        runs = self._runs_since(now)
         for limit in self.limits.values():
-            waits.append(limit.delay(now, seq, len(self._unanswered), self.latency))
+            waits.append(limit.delay(now, seq, len(self._unanswered), self.latency, runs))
         if self.cap is not None:
             waits.append(self._sliding(now, self.cap, self.window))
         if self._headless and not self.limits:
             budget = max(1, math.floor(self.fallback_limit * (1.0 - self.margin)))
             waits.append(self._sliding(now, budget, self.window + PAD + self.latency))
         return max(waits)
+
+    def _runs_since(self, now: float) -> Callable[[float], int] | None:
+        """The other calbulk runs' sends since an answer came (from the server's count of
+        it, at most a round trip earlier), or None when the budget cannot tell."""
+        if self._runs_sent is None:
+            return None
+        counted: dict[float, int] = {}
+
+        def since(at: float) -> int:
+            if at not in counted:
+                counted[at] = self._runs_sent(max(0.0, now - at + self.latency + PAD))
+            return counted[at]
+
+        return since
 
     def _sliding(self, now: float, budget: int, span: float) -> float:
         """Wait so that no ``span`` seconds hold more than ``budget`` of our sends."""
@@ -378,6 +413,8 @@ class RateLimiter:
     ) -> None:
         """Requests counted in the window that are not ours: another user of the key."""
         others = max(0, used - window.answers - len(self._unanswered))
+        if others and self._runs_sent is not None:  # less every other calbulk run's sends
+            others = max(0, others - self._runs_sent(max(0.0, now - self._start_of(window, limit))))
         if window.base < 0:  # the window's first answer: what it held before we looked
             window.base = others if first_look else 0
             others = 0 if first_look else others
@@ -388,11 +425,17 @@ class RateLimiter:
             if window.foreign == 0:
                 self.shared_key_detections += 1
             window.foreign = others
-            if self.budget is not None:
-                return  # other runs on the key take from the same budget: nothing to keep
+            if self.budget is not None and self._runs_sent is None:
+                return  # not told apart from the runs on the budget, which counts them
             # Spent so far, at the same pace for the whole window.
             elapsed = max(now - (window.hi - PAD - limit.ttl), 0.25 * limit.ttl)
             limit.note_foreign(now, math.ceil(others * min(4.0, limit.ttl / elapsed)))
+
+    @staticmethod
+    def _start_of(window: _Window, limit: _NamedLimit) -> float:
+        """When the window started, at the earliest: every other run's send since then is
+        taken as counted in it (more rather than fewer, so those runs never look foreign)."""
+        return window.lo - limit.ttl
 
     def on_no_response(self, ticket: Ticket) -> None:
         """A send ended without a response (reset, timeout): nothing to learn from it, so a
@@ -413,7 +456,8 @@ class RateLimiter:
                 continue
             # Our own sends never cross the limit: someone else spent at least the rest.
             start = now - limit.ttl - self.latency - PAD
-            limit.note_foreign(now, named.limit + 1 - self._ours_since(start, now))
+            runs = self._runs_sent(now - start) if self._runs_sent is not None else 0
+            limit.note_foreign(now, named.limit + 1 - self._ours_since(start, now) - runs)
         reset = budget.longest_reset
         self.hold_until(now + (reset if reset is not None else self.window) + PAD, probe=True)
 
@@ -433,11 +477,16 @@ class RateLimiter:
                 wait = self.delay(now)
                 if wait <= 0:
                     if self.budget is not None:
-                        await self.budget.take(self.key_limits(), PAD + SLACK + self.latency)
+                        await self.budget.take(self.key_limits(), self.budget_pad)
                         now = self.clock.now()
                     self.seconds_waited += now - start
                     return self.record_send(now)
                 await self._sleep_or_news(wait)
+
+    @property
+    def budget_pad(self) -> float:
+        """The pad a send asks the shared budget for: the spread from count to the wire."""
+        return PAD + SLACK + self.latency
 
     def key_limits(self) -> tuple[KeyLimit, ...]:
         """The key's limits as learned from the headers, else the fallback (not learned)."""

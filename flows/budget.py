@@ -8,12 +8,18 @@ Two :class:`calapi.SharedBudget` implementations, picked by :func:`with_shared_b
   holds the send times of every run and the key's limits as learned from the headers, and
   admits a send only if no span of ``window + pad`` seconds would then hold more than
   ``limit`` sends: whatever fixed window the API draws, all local runs together stay under
-  each named limit.
+  each named limit. It also tells the limiter how many requests the OTHER runs took lately
+  (``others_sent``), so what the headers show beyond every local run's sends is taken for
+  a tool outside calbulk and left its share of each window.
 - :class:`PrefectBudget` (inside a flow run on a Prefect server): a Prefect global
   concurrency limit per named limit, ``calbulk-key-<fingerprint>-<name>``, created on first
   use from the limits learned from the headers, taken per request in Prefect's rate-limit
   mode (as ``prefect.concurrency.asyncio.rate_limit`` does). Its slots decay so that no
   window of the key can receive more than the limit (:func:`decay_for`); any worker shares it.
+  Limitation: a Prefect limit counts slots, not who took them when, so this budget cannot
+  report the other runs' sends; the limiter then takes every request not its own for
+  another calbulk run, and a tool outside calbulk on the key is caught only by the tail
+  peek of each window and the 429 safety net (no share is kept for it).
 
 calapi's header following stays on in every run as the safety net.
 """
@@ -53,6 +59,7 @@ class LockFileBudget:
         self.path = Path(folder) / f"{fingerprint}.json"
         self.clock = clock
         self.seconds_waited = 0.0
+        self._mine: list[float] = []  # this run's sends, as written to the file
 
     async def take(self, limits: tuple[KeyLimit, ...], pad: float) -> None:
         while True:
@@ -79,11 +86,27 @@ class LockFileBudget:
             wait = max(sliding_wait(sends, n, w + pad, now) for n, w in known.values())
             if wait <= 0:
                 sends.append(now)
+                self._mine = [t for t in self._mine if t > now - longest - pad - KEEP]
+                self._mine.append(now)
             state["sends"] = sends
             handle.seek(0)
             handle.truncate()
             json.dump(state, handle)
             return wait
+
+    def others_sent(self, seconds: float) -> int:
+        """Sends the other runs on the key took in the last ``seconds``: the file's, less
+        this run's own (read under a shared lock; a missing file: none)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return 0
+        with os.fdopen(fd, "r", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            sends = _read_state(handle)["sends"]
+        since = self.clock() - seconds
+        mine = sum(1 for t in self._mine if t > since)
+        return max(0, sum(1 for t in sends if t > since) - mine)
 
 
 def _read_state(handle) -> dict:

@@ -128,3 +128,81 @@ def _window_end(server: FixedWindowLimiter, name: str) -> float:
         if key == KEY if name == "default" else key.startswith(KEY + ":") and key.endswith(name):
             return state.window_end
     raise KeyError(name)
+
+
+@dataclass
+class SharedOutcome:
+    ours_429: int = 0
+    others_429: int = 0
+    others_sent: int = 0
+    ours_sent: int = 0  # answered, not 429
+    elapsed: float = 0.0
+
+
+def simulate_shared(
+    runs: list[tuple[RateLimiter, object]],
+    server: FixedWindowLimiter,
+    clock: SimClock,
+    n: int,
+    *,
+    latency: float = 0.01,
+    max_in_flight: int = 16,
+    other_every: float | None = None,
+) -> SharedOutcome:
+    """Several calbulk runs on one key, each a limiter with its shared budget (anything
+    with ``try_take(limits, pad)``, e.g. flows.budget.LockFileBudget on this clock), each
+    sending ``n`` requests, as ``RateLimiter.acquire`` does: the limiter's checks, then the
+    budget. ``other_every`` adds a tool outside calbulk sending one request every so often.
+    The outcome counts until every run is done."""
+    out = SharedOutcome()
+    start = clock.t
+    events: list[tuple[float, int, str, object]] = []
+    order = itertools.count()
+    if other_every:
+        heapq.heappush(events, (clock.t + other_every / 2, next(order), "other", None))
+    pending = [n] * len(runs)
+    in_flight = [0] * len(runs)
+    done = [0] * len(runs)
+    while sum(done) < n * len(runs):
+        assert clock.t - start < 10_000.0, "the runs never finished"
+        wake = math.inf
+        for i, (limiter, budget) in enumerate(runs):
+            while pending[i] and in_flight[i] < max_in_flight:
+                wait = limiter.delay(clock.t)
+                if wait <= 0:
+                    wait = budget.try_take(limiter.key_limits(), limiter.budget_pad)
+                if wait > 0:
+                    wake = min(wake, clock.t + max(wait, 1e-4))
+                    break
+                ticket = limiter.record_send(clock.t)
+                pending[i], in_flight[i] = pending[i] - 1, in_flight[i] + 1
+                heapq.heappush(events, (clock.t + latency / 2, next(order), "arrive", (i, ticket)))
+        if events and events[0][0] <= wake:
+            at, _, kind, data = heapq.heappop(events)
+        else:
+            at, kind, data = wake, "tick", None
+        clock.t = max(clock.t, at)
+        if kind == "arrive":
+            verdicts = server.hit(KEY)
+            heapq.heappush(
+                events, (clock.t + latency / 2, next(order), "answer", (*data, verdicts))
+            )
+        elif kind == "answer":
+            i, ticket, verdicts = data
+            limiter = runs[i][0]
+            in_flight[i] -= 1
+            budget = ServerBudget.from_headers(headers_of(verdicts))
+            if verdicts.blocked:
+                out.ours_429 += 1
+                pending[i] += 1
+                limiter.on_rate_limited(budget, ticket, clock.t)
+            else:
+                done[i] += 1
+                out.ours_sent += 1
+                limiter.observe(budget, ticket, clock.t)
+        elif kind == "other":
+            out.others_sent += 1
+            out.others_429 += server.hit(KEY).blocked
+            heapq.heappush(events, (clock.t + other_every, next(order), "other", None))
+    out.elapsed = clock.t - start
+    return out

@@ -66,3 +66,35 @@ def test_a_fingerprint_names_the_key_without_revealing_it():
     assert key_fingerprint(key) == key_fingerprint(key)
     assert key_fingerprint(key) != key_fingerprint(key + "0")
     assert len(key_fingerprint(key)) == 16 and "abcdef0123" not in key_fingerprint(key)
+
+
+class CountingBudget(RecordingBudget):
+    """A budget that says how many requests the other runs on it took (the lock file's)."""
+
+    def __init__(self, others: int) -> None:
+        super().__init__()
+        self.others = others
+
+    def others_sent(self, seconds: float) -> int:
+        return self.others
+
+
+def test_a_budget_that_counts_the_other_runs_tells_them_from_an_outside_tool():
+    kept_runs, runs = requests_kept_for_others(CountingBudget(others=5))
+    kept_tool, tool = requests_kept_for_others(CountingBudget(others=0))
+    assert kept_runs == 0 and runs.shared_key_detections == 0  # the 5 were calbulk runs'
+    assert kept_tool >= 5 and tool.shared_key_detections == 1  # nothing local: a tool's
+
+
+def test_each_window_is_spent_less_what_the_other_runs_sent_since_it_answered():
+    clock = SimClock()
+    budget = CountingBudget(others=0)
+    limiter = RateLimiter(120, 60.0, budget=budget, clock=clock)
+    probe = limiter.record_send(clock.now())
+    answer(limiter, probe, remaining=9, reset=60)  # 9 left for all the key's runs
+    alone = sum(limiter.try_acquire(clock.now()) is not None for _ in range(20))
+    limiter, budget.others = RateLimiter(120, 60.0, budget=budget, clock=clock), 4
+    probe = limiter.record_send(clock.now())
+    answer(limiter, probe, remaining=9, reset=60)  # and another run sent 4 since
+    shared = sum(limiter.try_acquire(clock.now()) is not None for _ in range(20))
+    assert alone >= 5 and shared == alone - 4

@@ -16,7 +16,7 @@ import pytest
 
 from calapi import RateLimiter, ServerBudget
 from calapi._ratelimit import NamedBudget
-from tests.calapi.limiter_sim import SimClock, make_server, simulate
+from tests.calapi.limiter_sim import SimClock, make_server, simulate, simulate_shared
 
 
 def run(n: int, limit: int, window: float, *, key_limits: str = "", cap=None, **options):
@@ -184,3 +184,36 @@ async def test_a_waiting_sender_wakes_as_soon_as_the_probe_is_answered():
     limiter.observe(answer, probe, limiter.clock.now())
     second = await asyncio.wait_for(waiter, timeout=1.0)  # not a whole window later
     assert second.sent_at - probe.sent_at < 1.0
+
+
+def shared_runs(tmp_path, other_every: float | None):
+    """Two calbulk runs on one key through the lock-file budget, each sending 1,000 requests,
+    100 per 5 s; ``other_every``: a tool outside calbulk on the same key."""
+    from flows.budget import LockFileBudget
+
+    clock = SimClock()
+    server = make_server(clock, 100, 5.0)
+    runs = []
+    for _ in range(2):
+        budget = LockFileBudget(tmp_path, "key", clock=lambda: clock.t)
+        runs.append((RateLimiter(120, 60.0, clock=clock, budget=budget), budget))
+    out = simulate_shared(runs, server, clock, 1000, other_every=other_every)
+    left = out.elapsed / 5.0 * 100 - out.others_sent  # what the outside tool left
+    return [limiter for limiter, _ in runs], out, out.ours_sent / left
+
+
+def test_runs_on_one_budget_leave_a_tool_outside_calbulk_its_share(tmp_path):
+    """The outside tool spends 10% of the key evenly: what the headers show beyond both
+    runs' sends is taken for it (the budget counts the runs), and it is left its share."""
+    limiters, out, used = shared_runs(tmp_path, other_every=0.5)
+    assert (out.ours_429, out.others_429) == (0, 0)
+    assert out.others_sent >= 0.09 * out.elapsed / 5.0 * 100  # it kept its pace
+    assert any(limiter.shared_key_detections for limiter in limiters)
+    assert used >= 0.85, f"{used:.0%} of what the outside tool left"
+
+
+def test_runs_on_one_budget_are_not_taken_for_a_tool_outside_calbulk(tmp_path):
+    limiters, out, used = shared_runs(tmp_path, other_every=None)
+    assert out.ours_429 == 0
+    assert [limiter.shared_key_detections for limiter in limiters] == [0, 0]
+    assert used >= 0.9, f"{used:.0%} of the key's budget"

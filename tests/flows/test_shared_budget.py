@@ -126,3 +126,17 @@ def test_the_prefect_limit_never_admits_more_than_the_limit_per_window(limit, wi
     assert size >= 1 and rate > 0  # one request always fits
     assert size + rate * (window + 0.1) <= limit  # a full bucket plus a window of refills
     assert rate * window >= 0.85 * limit or limit < 20  # and the rest of the limit is used
+
+
+def test_a_run_is_told_the_other_runs_sends_not_its_own(tmp_path):
+    clock = Clock()
+    mine, theirs = (LockFileBudget(tmp_path, key_fingerprint(KEY), clock) for _ in range(2))
+    assert mine.others_sent(10.0) == 0  # no file yet
+    for _ in range(3):
+        assert mine.try_take((LIMIT,), 0.05) <= 0
+        clock.now += 0.1
+    for _ in range(2):
+        assert theirs.try_take((LIMIT,), 0.05) <= 0
+        clock.now += 0.1
+    assert (mine.others_sent(10.0), theirs.others_sent(10.0)) == (2, 3)
+    assert mine.others_sent(0.15) == 1  # only the last 0.15 s
