@@ -79,7 +79,7 @@ class OrgOutcome:
                 "folder": self.folder, "error": self.error}  # fmt: skip
 
 
-def _entry(index: int, raw: object, environ: Mapping[str, str]) -> OrgEntry:
+def _entry(index: int, raw: object, environ: Mapping[str, str] | None) -> OrgEntry:
     where = f"[[org]] #{index}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} is not a table of fields; give name, org_id, api_key_env")
@@ -105,15 +105,18 @@ def _entry(index: int, raw: object, environ: Mapping[str, str]) -> OrgEntry:
         raise ConfigError(f"{where}: both 'api_key_env' and 'api_key_block'; give one of them")
     if not env_name and not block:
         raise ConfigError(f"{where}: no key source; give 'api_key_env' or 'api_key_block'")
-    if env_name and not environ.get(env_name, "").strip():
+    if env_name and environ is not None and not environ.get(env_name, "").strip():
         raise ConfigError(f"{where}: field 'api_key_env' names {env_name}, which is not set")
     return OrgEntry(name.strip(), org_id, raw.get("api_url"), env_name, block, rate)
 
 
-def load_orgs(path: str | Path, environ: Mapping[str, str] | None = None) -> list[OrgEntry]:
-    """Every ``[[org]]`` of the file, checked; a bad file raises ConfigError naming where."""
+def load_orgs(
+    path: str | Path, environ: Mapping[str, str] | None = None, *, check_env: bool = True
+) -> list[OrgEntry]:
+    """Every ``[[org]]`` of the file, checked; a bad file raises ConfigError naming where.
+    ``check_env=False`` (runs on Prefect workers): key variables are the workers' to have."""
     path = Path(path)
-    source = os.environ if environ is None else environ
+    source = (os.environ if environ is None else environ) if check_env else None
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.cli.common import ExitCode, Run, explain, run_pipeline, scrub
+from flows.cli.common import ExitCode, Run, explain, on_prefect, run_pipeline, scrub
 
 
 def backup_orgs_command(
@@ -29,7 +29,7 @@ def backup_orgs_command(
     try:
         backup_formats(format)
         check_keep(**keep)
-        entries = load_orgs(orgs)
+        entries = load_orgs(orgs, check_env=on_prefect() is None)
     except ConfigError as error:
         run.fail(str(error))
     if out.exists() and not out.is_dir():
@@ -48,13 +48,15 @@ def backup_orgs_command(
             rows.append(row)
         return rows
 
-    async def on_prefect() -> list[dict]:
+    async def on_server() -> list[dict]:
+        from dataclasses import asdict
+
         from flows.backup.many_flow import backup_orgs
 
-        return await backup_orgs(orgs=[entry.__dict__ for entry in entries], out=str(out),
+        return await backup_orgs(orgs=[asdict(entry) for entry in entries], out=str(out),
                                  format=format, **keep)  # fmt: skip
 
-    rows = run_pipeline(run, in_process, on_prefect)
+    rows = run_pipeline(run, in_process, on_server)
     failed = [row for row in rows if row["outcome"] != "ok"]
     if not run.as_json:
         show_orgs(rows)
