@@ -2,8 +2,11 @@
 workers (`prefect worker start --pool calbulk --limit 2`, the README's command): three
 sandbox orgs, each with its own key (in the workers' environment, named by the orgs file) and
 a compressed limit so each backup needs several windows. The parent run submits one
-backup_org run per org; they run on both workers, the whole takes at most 1.5x the slowest
-org's backup alone (measured here the same way), and every org's snapshot is exact."""
+backup_org run per org; they run on both workers and every org's snapshot is exact.
+
+The wall time against the slowest org alone is measured by bench/scale.py ("wall / slowest
+alone"), not asserted here: the team's rule is no timed assertions in tests, and on a shared
+2-core machine the ratio swung from 1.26x to 1.74x between identical runs."""
 
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def two_workers(prefect_server: PrefectServer, tmp_path: Path) -> Iterator:
 
 
 def backup_orgs(server: PrefectServer, boxes: dict, folder: Path) -> tuple[float, dict]:
-    """`calbulk backup --orgs` of ``boxes`` on the server, timed; its --json outcome."""
+    """`calbulk backup --orgs` of ``boxes`` on the server: its wall time, --json outcome."""
     folder.mkdir(parents=True)
     (folder / "orgs.toml").write_text(orgs_toml(boxes))
     started = time.monotonic()
@@ -75,18 +78,12 @@ def test_three_orgs_spread_over_two_workers(
     two_workers(server.env(**keys, CALBULK_HOME=str(REPO_ROOT),
                            PREFECT_WORKER_QUERY_SECONDS="1"))  # fmt: skip
 
-    alone = {}
-    for name, box in boxes.items():
-        seconds, outcome = backup_orgs(server, {name: box}, tmp_path / f"alone-{name}")
-        assert outcome["orgs"][0]["outcome"] == "ok", outcome
-        assert outcome["orgs"][0]["requests"] > 3 * 4  # several windows of the limit
-        alone[name] = seconds
-
     out = tmp_path / "all"
-    wall, outcome = backup_orgs(server, boxes, out)
+    _, outcome = backup_orgs(server, boxes, out)
     rows = {row["name"]: row for row in outcome["orgs"]}
     assert sorted(rows) == sorted(boxes) and outcome["failed"] == []
-    assert wall <= 1.5 * max(alone.values()), (wall, alone)
+    for row in rows.values():  # several windows of the limit (4 per 3 s) each
+        assert row["outcome"] == "ok" and row["requests"] > 3 * 4, row
 
     # the three runs, as the Prefect API has them: completed, on both workers
     body = {"flows": {"name": {"any_": ["backup_org"]}}, "limit": 50}
