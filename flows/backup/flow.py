@@ -35,21 +35,41 @@ from flows.prefect_reporter import PrefectReporter
 KEY_BLOCK_VARIABLE = "CAL_API_KEY_BLOCK"
 
 
-async def load_run_settings(org_id: int | None = None) -> Settings:
+async def load_run_settings(
+    org_id: int | None = None,
+    api_key_env: str | None = None,
+    api_key_block: str | None = None,
+    api_url: str | None = None,
+    rate_limit: int | None = None,
+) -> Settings:
     """Settings for a run on a worker: CAL_* from its environment (or ``.env``); without
-    CAL_API_KEY, the API key from the Prefect Secret block named by CAL_API_KEY_BLOCK."""
-    env = read_env()
-    block = os.environ.get(KEY_BLOCK_VARIABLE, "").strip()
-    if env.get("CAL_API_KEY") or not block:
-        return load_settings(org_id)
+    CAL_API_KEY, the API key from the Prefect Secret block named by CAL_API_KEY_BLOCK.
+
+    ``calbulk backup --orgs`` names each org's key source instead (never the key):
+    ``api_key_env``, a variable of the worker's environment, or ``api_key_block``, a Secret
+    block; ``api_url`` and ``rate_limit`` then override CAL_API_URL and CAL_RATE_LIMIT."""
+    environ = dict(os.environ)
+    if api_url:
+        environ["CAL_API_URL"] = api_url
+    if rate_limit:
+        environ["CAL_RATE_LIMIT"] = str(rate_limit)
+    if api_key_env:
+        key = os.environ.get(api_key_env, "").strip()
+        if not key:
+            raise ConfigError(f"{api_key_env} is not set in the worker's environment")
+        return load_settings(org_id, environ=environ, api_key=key)
+    env = read_env(environ=environ)
+    block = api_key_block or os.environ.get(KEY_BLOCK_VARIABLE, "").strip()
+    if (env.get("CAL_API_KEY") and not api_key_block) or not block:
+        return load_settings(org_id, environ=environ)
     try:
         secret = await Secret.aload(block)
     except ValueError as error:
         raise ConfigError(
-            f"{KEY_BLOCK_VARIABLE} names the Secret block {block!r}, which the Prefect server "
-            f"does not have ({type(error).__name__}); create it or set CAL_API_KEY"
+            f"the Secret block {block!r} is not on the Prefect server "
+            f"({type(error).__name__}); create it, or set CAL_API_KEY"
         ) from None
-    return load_settings(org_id, api_key=str(secret.get()).strip())
+    return load_settings(org_id, environ=environ, api_key=str(secret.get()).strip())
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -100,13 +120,18 @@ async def backup_org(
     keep_daily: int = DEFAULT_KEEP["keep_daily"],
     keep_weekly: int = DEFAULT_KEEP["keep_weekly"],
     keep_monthly: int = DEFAULT_KEEP["keep_monthly"],
+    api_url: str | None = None,
+    api_key_env: str | None = None,
+    api_key_block: str | None = None,
+    rate_limit: int | None = None,
 ) -> str:
-    """Back up one organization (snapshot, change report, retention); returns the folder."""
+    """Back up one organization (snapshot, change report, retention); returns the folder.
+    The key source parameters name a variable or Secret block, never the key."""
     logger = get_run_logger()
     secrets: tuple[str, ...] = ()
     org = org_id
     try:
-        settings = await load_run_settings(org_id)
+        settings = await load_run_settings(org_id, api_key_env, api_key_block, api_url, rate_limit)
         secrets, org = settings.secrets(), settings.org_id
         result = await backup_snapshot(
             settings, org_id, out, format, keep_daily, keep_weekly, keep_monthly,

@@ -34,11 +34,23 @@ def backup_command(
     keep_daily: int = keep_option("keep-daily", "days"),
     keep_weekly: int = keep_option("keep-weekly", "ISO weeks"),
     keep_monthly: int = keep_option("keep-monthly", "months"),
+    orgs: Path | None = typer.Option(
+        None, "--orgs", help="TOML file of [[org]] entries: back up every organization listed."
+    ),
+    parallel: int = typer.Option(
+        4, "--parallel", help="With --orgs and no Prefect server: orgs backed up at once."
+    ),
     as_json: bool = json_option(),
     verbose: bool = verbose_option(),
 ) -> None:
     """Back up an organization: snapshot, change report against the last one, retention."""
     run = Run("backup", as_json=as_json, verbose=verbose)
+    if orgs is not None:
+        from flows.cli.backup_orgs import backup_orgs_command
+
+        keep = {"keep_daily": keep_daily, "keep_weekly": keep_weekly,
+                "keep_monthly": keep_monthly}  # fmt: skip
+        backup_orgs_command(run, orgs, org_id, out, format, keep, parallel)
     settings = run.load_config(org_id)
     from calapi import ConfigError
     from flows.backup.pipeline import backup_formats, check_keep

@@ -1,0 +1,131 @@
+"""The ``backup_orgs`` Prefect flow: one ``backup_org`` run per organization, on the work pool.
+
+``calbulk backup --orgs`` with PREFECT_API_URL set runs this parent flow. It submits one run
+of the ``backup_org/nightly-backup`` deployment per org of the orgs file (all at once; the
+workers' ``--limit`` decides how many run where), waits for all, and publishes a table
+artifact ``backup-orgs`` of each org's outcome, rows, requests, time and worker. The
+parameters name each org's key source (``api_key_env``: a variable of the *worker's*
+environment, or ``api_key_block``: a Secret block), never a key: the run resolves it on the
+worker. A failed org is a row of the table (and a Failed child run with its
+``backup-org-<id>-failed`` artifact); it never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import timedelta
+
+from prefect import flow
+from prefect.artifacts import acreate_table_artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+
+from flows.backup.pipeline import DEFAULT_KEEP, DEFAULT_OUT
+from flows.export.snapshot import DEFAULT_FORMATS
+
+DEPLOYMENT = "backup_org/nightly-backup"
+KEY_FIELDS = ("api_url", "api_key_env", "api_key_block", "rate_limit")
+WORKER_LINE = re.compile(r"Worker '([^']+)' submitting flow run")
+POLL_SECONDS = 1.0
+
+
+async def child_outcome(org: dict, run: FlowRun) -> dict:
+    """One org's row, read back from its run: state, artifacts, the worker's log line."""
+    async with get_client() as client:
+        run = await client.read_flow_run(run.id)
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+        )
+        logs = await client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])), limit=200
+        )
+    by_key = {artifact.key: artifact for artifact in artifacts if artifact.key}
+    org_id = org["org_id"]
+    row = {"name": org["name"], "org_id": org_id, "outcome": "failed", "rows": 0, "requests": 0,
+           "seconds": round(duration(run).total_seconds(), 2), "folder": None, "error": None,
+           "flow_run": run.name, "worker": None}  # fmt: skip
+    for log in logs:
+        match = WORKER_LINE.search(log.message)
+        if match:
+            row["worker"] = match.group(1)
+    tables = by_key.get(f"backup-org-{org_id}-tables")
+    if run.state is not None and run.state.is_completed() and tables is not None:
+        data = json.loads(tables.data) if isinstance(tables.data, str) else tables.data
+        row["rows"] = sum(item["rows"] for item in data)
+        row["requests"] = sum(item["requests"] for item in data)
+        row["outcome"] = "ok"
+        link = by_key.get(f"backup-org-{org_id}-snapshot")
+        if link is not None:
+            row["folder"] = re.sub(r"^\[(.*)\]\(.*\)$", r"\1", str(link.data))
+        return row
+    failed = by_key.get(f"backup-org-{org_id}-failed")
+    reason = re.search(r"Reason: (.*)", str(failed.data)) if failed is not None else None
+    state = run.state.name if run.state else "unknown"
+    row["error"] = reason.group(1) if reason else f"the run ended {state}: {run.state}"
+    return row
+
+
+def duration(run: FlowRun) -> timedelta:
+    if run.start_time and run.end_time:
+        return run.end_time - run.start_time
+    return run.total_run_time
+
+
+@flow(name="backup_orgs", log_prints=False)
+async def backup_orgs(
+    orgs: list[dict],
+    out: str = DEFAULT_OUT,
+    format: str = ",".join(DEFAULT_FORMATS),
+    keep_daily: int = DEFAULT_KEEP["keep_daily"],
+    keep_weekly: int = DEFAULT_KEEP["keep_weekly"],
+    keep_monthly: int = DEFAULT_KEEP["keep_monthly"],
+) -> list[dict]:
+    """Submit one backup_org run per org to the work pool, wait for all, table the outcomes."""
+
+    async def one(org: dict) -> dict:
+        parameters = {"org_id": org["org_id"], "out": out, "format": format,
+                      "keep_daily": keep_daily, "keep_weekly": keep_weekly,
+                      "keep_monthly": keep_monthly}  # fmt: skip
+        parameters.update({k: org[k] for k in KEY_FIELDS if org.get(k) is not None})
+        run = await run_deployment(
+            DEPLOYMENT,
+            parameters=parameters,
+            flow_run_name=f"backup-{org['name']}",
+            poll_interval=POLL_SECONDS,
+        )
+        return await child_outcome(org, run)
+
+    rows = list(await asyncio.gather(*(one(org) for org in orgs)))
+    await acreate_table_artifact(
+        table=[
+            {
+                k: row[k]
+                for k in (
+                    "name",
+                    "org_id",
+                    "outcome",
+                    "rows",
+                    "requests",
+                    "seconds",
+                    "worker",
+                    "error",
+                )
+            }
+            for row in rows
+        ],
+        key="backup-orgs",
+        description=f"One backup_org run per organization ({len(rows)}) under {out}",
+    )
+    return rows
+
+
+__all__ = ["DEPLOYMENT", "backup_orgs"]
