@@ -21,10 +21,10 @@ from prefect.artifacts import (
     acreate_markdown_artifact,
     acreate_table_artifact,
 )
-from prefect.blocks.system import Secret
 
 from calapi import ConfigError, Settings
 from flows.backup.changes import MARKDOWN_NAME
+from flows.backup.many import resolve_key_block
 from flows.backup.pipeline import DEFAULT_KEEP, DEFAULT_OUT, BackupResult, backup_snapshot
 from flows.backup.report import MARKDOWN_NAME as REPORT_MARKDOWN
 from flows.backup.report import write_org_report
@@ -62,14 +62,8 @@ async def load_run_settings(
     block = api_key_block or os.environ.get(KEY_BLOCK_VARIABLE, "").strip()
     if (env.get("CAL_API_KEY") and not api_key_block) or not block:
         return load_settings(org_id, environ=environ)
-    try:
-        secret = await Secret.aload(block)
-    except ValueError as error:
-        raise ConfigError(
-            f"the Secret block {block!r} is not on the Prefect server "
-            f"({type(error).__name__}); create it, or set CAL_API_KEY"
-        ) from None
-    return load_settings(org_id, environ=environ, api_key=str(secret.get()).strip())
+    key = await resolve_key_block(block, instead="set CAL_API_KEY")
+    return load_settings(org_id, environ=environ, api_key=key)
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:

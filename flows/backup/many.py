@@ -143,16 +143,17 @@ def load_orgs(
     return entries
 
 
-async def resolve_key_block(block: str) -> str:
-    """The API key in a Prefect Secret block (imports Prefect only when a block is used)."""
+async def resolve_key_block(block: str, instead: str = "use api_key_env") -> str:
+    """The API key in a Prefect Secret block (imports Prefect only when a block is used);
+    a missing block says what to do ``instead``."""
     from prefect.blocks.system import Secret
 
     try:
         secret = await Secret.aload(block)
     except ValueError as error:
         raise ConfigError(
-            f"the Secret block {block!r} does not exist on the Prefect server "
-            f"({type(error).__name__}); create it or use api_key_env"
+            f"the Secret block {block!r} is not on the Prefect server "
+            f"({type(error).__name__}); create it, or {instead}"
         ) from None
     return str(secret.get()).strip()
 
