@@ -62,8 +62,8 @@ def assign_option(req: Request) -> Reply:
     option_id = data.get("attributeOptionId")
     if option_id is None and "value" in data:
         option_id = insert_option(conn, attribute["id"], data["value"], _slugify(data["value"]))
-    if option_id is None:  # a plain Error in the real service -> Nest's default 500 body
-        raise RuntimeError("Attribute option not found")
+    if option_id is None:  # the real service throws a plain Error here (Nest's 500); issue 8
+        raise bad_request("Attribute option not found")  # asks for a 400: never a 500
     if (
         conn.execute("SELECT 1 FROM attribute_options WHERE id = ?", (option_id,)).fetchone()
         is None
