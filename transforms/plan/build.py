@@ -18,7 +18,7 @@ import polars as pl
 from transforms.org_state import OrgState
 from transforms.plan.definitions import definition_frames
 from transforms.plan.leavers import plan_leavers
-from transforms.plan.ooo_team import is_group, plan_groups
+from transforms.plan.ooo_team import create_ooo_exprs, is_group, plan_groups
 from transforms.plan.steps import (
     PRELUDE_SCHEMA,
     ROW_SCHEMA,
@@ -147,30 +147,12 @@ def _plan_people(frame: pl.DataFrame, state: OrgState) -> tuple[pl.DataFrame, pl
         refusal=pl.lit(None, dtype=pl.Utf8),
         notes=pl.lit([], dtype=pl.List(pl.Utf8)),
     ).cast(ROW_SCHEMA)
-    reason = pl.col("reason").fill_null("unspecified")
-    cover = pl.col("covering_email")
     steps = entries.filter(pl.col("exists").is_null()).select(
         sheet=pl.lit("ooo"),
         row="row",
         step=pl.lit(1, dtype=pl.Int64),
         action=pl.lit("create_ooo"),
-        detail=pl.format(
-            "out of office {}..{} ({}{})",
-            "start",
-            "end",
-            reason,
-            pl.when(cover.is_not_null())
-            .then(pl.format(", covered by {}", cover))
-            .otherwise(pl.lit("")),
-        ),
-        params=json_of(
-            email=pl.col("email"),
-            start=pl.format("{}T00:00:00.000Z", "start"),
-            end=pl.format("{}T00:00:00.000Z", "end"),
-            reason=reason,
-            notes=pl.col("notes"),
-            covering_email=cover,
-        ),
+        **create_ooo_exprs(json_of, name_person=False),
     )
     return rows, steps.cast(STEP_SCHEMA)
 

@@ -123,6 +123,30 @@ def per_person_receipt(receipt: pl.DataFrame) -> pl.DataFrame:
     return lines.sort("order", maintain_order=True).drop("order")
 
 
+def create_ooo_exprs(json_of, *, name_person: bool, **extra: pl.Expr) -> dict[str, pl.Expr]:
+    """The ``detail`` and ``params`` of a create_ooo step (one home for rows naming a person
+    and rows expanded from a team); ``name_person`` puts the e-mail in front of the detail."""
+    reason = pl.col("reason").fill_null("unspecified")
+    cover = pl.col("covering_email")
+    covered = pl.when(cover.is_not_null()).then(pl.format(", covered by {}", cover))
+    parts = ["start", "end", reason, covered.otherwise(pl.lit(""))]
+    detail = (
+        pl.format("{}: out of office {}..{} ({}{})", "email", *parts)
+        if name_person
+        else pl.format("out of office {}..{} ({}{})", *parts)
+    )
+    params = json_of(
+        email=pl.col("email"),
+        **extra,
+        start=pl.format("{}T00:00:00.000Z", "start"),
+        end=pl.format("{}T00:00:00.000Z", "end"),
+        reason=reason,
+        notes=pl.col("notes"),
+        covering_email=cover,
+    )
+    return {"detail": detail, "params": params}
+
+
 def plan_groups(
     groups: pl.DataFrame, state: OrgState, row_schema: dict, step_schema: dict, json_of
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -149,31 +173,11 @@ def plan_groups(
         )
         .cast(row_schema)
     )
-    reason = pl.col("reason").fill_null("unspecified")
-    cover = pl.col("covering_email")
     steps = entries.filter(pl.col("exists").is_null()).select(
         sheet=pl.lit("ooo"),
         row="row",
         step=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("row"),
         action=pl.lit("create_ooo"),
-        detail=pl.format(
-            "{}: out of office {}..{} ({}{})",
-            "email",
-            "start",
-            "end",
-            reason,
-            pl.when(cover.is_not_null())
-            .then(pl.format(", covered by {}", cover))
-            .otherwise(pl.lit("")),
-        ),
-        params=json_of(
-            email=pl.col("email"),
-            user_id=pl.col("user_id"),
-            start=pl.format("{}T00:00:00.000Z", "start"),
-            end=pl.format("{}T00:00:00.000Z", "end"),
-            reason=reason,
-            notes=pl.col("notes"),
-            covering_email=cover,
-        ),
+        **create_ooo_exprs(json_of, name_person=True, user_id=pl.col("user_id")),
     )
     return rows, steps.cast(step_schema)
