@@ -207,7 +207,12 @@ class _NamedLimit:
             if now + latency < window.lo:
                 return 0.0
         # The send may land in a window no answer of ours has come from yet: besides it,
-        # that window may hold every send still unanswered.
+        # that window may hold every send still unanswered. Once a window has been seen, the
+        # next one is entered by one send at a time until an answer describes it: an answer
+        # held up (a stalled server, a slow network) may be a 429 for a key another tool
+        # blocked, and a window's worth sent into a block is a window's worth of 429s.
+        if window is not None and in_flight:
+            return max(latency, 0.01)
         room = self.limit - (others + 1 if others else 0)
         if others and runs is not None and runs(now - self.ttl):
             room = 1  # another tool and other calbulk runs send too: one peek reads them first

@@ -7,6 +7,9 @@ fixed-window-then-block semantics; the client is told the same limit and window.
 from __future__ import annotations
 
 import asyncio
+import os
+import random
+import signal
 import time
 
 import httpx
@@ -95,6 +98,43 @@ async def test_steady_traffic_from_another_tool_costs_few_429s_and_no_failures(
     assert cal.stats.rate_limited <= 2, cal.stats.summary()
     # The key is shared: the other tool must not be locked out by us either (0 measured).
     assert sandbox_stats(limited_box)["rate_limited"] <= 6
+
+
+@pytest.mark.parametrize("seed", [9, 11])
+async def test_a_stalling_server_on_a_shared_key_costs_few_429s(limited_box, make_client, seed):
+    """The sandbox process is paused now and then (SIGSTOP/SIGCONT, a seeded pattern) while
+    another tool spends on the key and blocks it: answers held up must not look like a new
+    window to fill. Before the fix these two patterns cost 16-23 of our requests a 429."""
+    rnd = random.Random(seed)
+    cal = make_client(limited_box, rate_limit=LIMIT, rate_window=WINDOW)
+    stop = asyncio.Event()
+
+    async def other_tool() -> None:
+        headers = {"Authorization": f"Bearer {limited_box.api_key}"}
+        url = f"{limited_box.base_url}/v2/organizations/{limited_box.org_id}/attributes"
+        async with httpx.AsyncClient(headers=headers, timeout=10) as other:
+            while not stop.is_set():
+                await other.get(url)
+                await asyncio.sleep(WINDOW / 5)
+
+    async def staller() -> None:
+        pid = limited_box.process.pid
+        while not stop.is_set():
+            await asyncio.sleep(rnd.uniform(0.5, 3))
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                await asyncio.sleep(rnd.uniform(0.2, 1.5))
+            finally:
+                os.kill(pid, signal.SIGCONT)
+
+    background = [asyncio.create_task(other_tool()), asyncio.create_task(staller())]
+    try:
+        results = await asyncio.gather(*(cal.list_attributes() for _ in range(60)))
+    finally:
+        stop.set()
+        await asyncio.gather(*background)
+    assert len(results) == 60
+    assert cal.stats.rate_limited <= 2, cal.stats.summary()
 
 
 async def test_a_blocked_key_is_waited_out_and_the_429_counted(limited_box, make_client):
