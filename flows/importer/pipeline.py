@@ -32,6 +32,7 @@ from flows.importer.steps import RunContext
 from flows.reporter import SILENT, Reporter
 from transforms.org_state import OrgState, org_state_from_tables
 from transforms.plan.build import MODES, build_plan
+from transforms.plan.creator import KeyUser, planned_teams
 from transforms.plan.ooo_team import per_person_receipt
 from transforms.plan.rows import not_run_reason, only_rows, parse_rows
 from transforms.plan.steps import ImportPlan
@@ -147,7 +148,8 @@ async def import_spreadsheet(
             return outcome
         create = create_missing_options
         plan = build_plan(validated, state, mode=mode, create_missing_options=create,
-                          prune_definitions=prune_definitions)  # fmt: skip
+                          prune_definitions=prune_definitions,
+                          key_user=await _key_user(cal, state))  # fmt: skip
         if selected is not None:
             plan = only_rows(plan, selected)
         outcome.plan = _write_plan(plan, paths["plan"])
@@ -171,6 +173,14 @@ async def import_spreadsheet(
     await reporter.artifact("import-file", _artifact(path, outcome))
     reporter.info(f"import of {path.name}: {outcome.counts}")
     return outcome
+
+
+async def _key_user(cal: CalClient, state: OrgState) -> KeyUser | None:
+    """The API key's user, when the file creates a team (the API makes them its OWNER)."""
+    if not planned_teams(state).height:
+        return None
+    me = await cal.me()
+    return KeyUser(int(me["id"]), str(me["email"]))
 
 
 def sheet_rows(book: Workbook) -> dict[str, int]:

@@ -46,6 +46,16 @@ class RunContext:
             raise StepFailed(f"team {self.team_names[team_id]!r} was not created (see its row)")
         return self.created_teams[name]
 
+    async def team_membership(self, p: dict[str, Any], user_id: int | None) -> int | None:
+        """The id of a step's team membership. One without an id is the key's user's OWNER
+        membership of a team this run creates, looked up once the team exists; None if the API
+        made none (Cal.com makes none for an instance admin's key)."""
+        if p.get("membership_id") is not None:
+            return p["membership_id"]
+        members = await self.cal.list_team_memberships(self.team_id(p["team_id"]))
+        mine = [int(m["id"]) for m in members if m["userId"] == _need(user_id)]
+        return mine[0] if mine else None
+
     def attribute_id(self, attribute_id: str) -> str:
         """An attribute's id; ``planned:<slug>`` is the id of the attribute created this run."""
         if not attribute_id.startswith(PLANNED):
@@ -89,9 +99,16 @@ async def send(step: Step, user_id: int | None, ctx: RunContext) -> int | None:
                 ctx.team_id(p["team_id"]), userId=_need(user_id), role=p["role"], accepted=True
             )
         case "change_team_role":
-            await cal.update_team_membership(p["team_id"], p["membership_id"], role=p["role"])
+            team_id = ctx.team_id(p["team_id"])
+            membership_id = await ctx.team_membership(p, user_id)
+            if membership_id is None:  # the API made the key's user no member: the sheet's role
+                await cal.create_team_membership(team_id, userId=_need(user_id), role=p["role"],
+                                                 accepted=True)  # fmt: skip
+            else:
+                await cal.update_team_membership(team_id, membership_id, role=p["role"])
         case "remove_team_membership":
-            await cal.delete_team_membership(p["team_id"], p["membership_id"])
+            if (membership_id := await ctx.team_membership(p, user_id)) is not None:
+                await cal.delete_team_membership(ctx.team_id(p["team_id"]), membership_id)
         case "leave_org":  # DELETE membership: the person's Cal.com account stays
             await cal.delete_membership(p["membership_id"])
         case "assign_option":
@@ -136,7 +153,9 @@ async def landed(step: Step, user_id: int | None, ctx: RunContext) -> tuple[bool
             members = await cal.list_team_memberships(ctx.team_id(p["team_id"]))
             return any(m["userId"] == user_id for m in members), None
         case "remove_team_membership":
-            members = await cal.list_team_memberships(p["team_id"])
+            members = await cal.list_team_memberships(ctx.team_id(p["team_id"]))
+            if p.get("membership_id") is None:  # the key's user's, in a team this run created
+                return all(m["userId"] != user_id for m in members), None
             return all(m["id"] != p["membership_id"] for m in members), None
         case "leave_org":
             try:

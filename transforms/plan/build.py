@@ -16,7 +16,8 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.org_state import OrgState
-from transforms.plan.definitions import definition_frames
+from transforms.plan.creator import KeyUser, creator_memberships, creator_notes, with_notes
+from transforms.plan.definitions import OWNER_NOTE, definition_frames
 from transforms.plan.leavers import plan_leavers
 from transforms.plan.ooo_team import create_ooo_exprs, is_group, plan_groups
 from transforms.plan.steps import (
@@ -51,11 +52,13 @@ def build_plan(
     mode: str = "add",
     create_missing_options: bool = False,
     prune_definitions: bool = False,
+    key_user: KeyUser | None = None,
 ) -> ImportPlan:
     """Plan every valid row of every sheet (users first: OOO rows may need the users).
 
     ``create_missing_options`` is decided in validation (the typed columns say which options
-    are to be created); it is accepted here for callers that pass it.
+    are to be created); it is accepted here for callers that pass it. ``key_user`` (the API
+    key's user) holds OWNER of every team the file creates (``transforms.plan.creator``).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be add or sync, not {mode!r}")
@@ -63,8 +66,10 @@ def build_plan(
     prelude = pl.DataFrame(schema=PRELUDE_SCHEMA)
     text = plan_text_type()
     definitions = definition_frames(validated, state, prune=mode == "sync" and prune_definitions)
+    planned_users = _planned_users(validated)
+    team_notes, user_notes = creator_notes(planned_users, state, key_user, mode=mode)
     if definitions is not None:
-        rows.append(definitions[0])
+        rows.append(with_notes(definitions[0], "teams", team_notes, replace=OWNER_NOTE))
         steps.append(with_text_type(definitions[1], text))
     if "users" in validated.typed:
         users = plan_users(
@@ -75,8 +80,9 @@ def build_plan(
             skip_rows=validated.invalid_rows("users"),
             present=set(validated.sheets["users"].headers),
             text=text,
+            creator=creator_memberships(state, key_user),
         )
-        rows.append(users.rows)
+        rows.append(with_notes(users.rows, "users", user_notes))
         steps.append(users.steps)
         prelude = users.prelude
     if "ooo" in validated.frames:
@@ -105,6 +111,14 @@ def build_plan(
         step_frame=pl.concat(steps) if steps else None,
         prelude_frame=prelude,
     )
+
+
+def _planned_users(validated: ValidatedImport) -> pl.DataFrame | None:
+    """The users sheet's valid rows, when the sheet has a teams column (else None)."""
+    if "users" not in validated.typed or "teams" not in validated.sheets["users"].headers:
+        return None
+    users = validated.typed["users"]
+    return users.filter(~pl.col("row").is_in(sorted(validated.invalid_rows("users"))))
 
 
 def _deleted_teams(steps: pl.DataFrame) -> set[int]:

@@ -65,10 +65,12 @@ def plan_users(
     skip_rows: set[int],
     present: set[str],
     text: pl.DataType = pl.Utf8,
+    creator: pl.DataFrame | None = None,
 ) -> UsersPlan:
     """Row, step and prelude frames for the valid rows of ``typed`` (``present``: the columns
     the file has; ``typed``: validation's typed users columns; ``text``: the dtype of the
-    steps' action, detail and params)."""
+    steps' action, detail and params; ``creator``: team memberships the run's team creations
+    make, held from then on, see ``transforms.plan.creator``)."""
     current = state.frame("users").rename(
         lambda c: c if c in ("email", "user_id", "org_membership_id") else f"current_{c}"
     )
@@ -85,7 +87,7 @@ def plan_users(
 
     keep(_create_users(desired), _update_users(desired), _change_org_roles(desired))
     if "teams" in present:
-        keep(*_team_steps(desired, state, mode, text))
+        keep(*_team_steps(desired, state, mode, text, creator))
     prelude_wanted = []
     for index, (header, attribute) in enumerate(attribute_columns.items()):
         wanted = _explode(desired, header, "option")
@@ -252,32 +254,36 @@ def _texts_once(
 
 
 def _team_steps(
-    desired: pl.DataFrame, state: OrgState, mode: str, text: pl.DataType
+    desired: pl.DataFrame,
+    state: OrgState,
+    mode: str,
+    text: pl.DataType,
+    creator: pl.DataFrame | None = None,
 ) -> list[pl.DataFrame]:
+    """Joins, role changes and (sync) removals. A membership is held where it has a role: the
+    key's user's OWNER membership of a team this run creates (``creator``) has no id yet."""
     names = state.frame("team_names")
     team_name = pl.coalesce("team_name", pl.col("team_id").cast(pl.Utf8))
+    memberships = state.frame("team_memberships")
+    if creator is not None and creator.height:
+        memberships = pl.concat([memberships, creator.select(memberships.columns)])
+    held = pl.col("held_role").is_not_null()
     wanted = (
         _explode(desired, "teams", "team")
-        .join(state.frame("team_memberships"), on=["user_id", "team_id"], how="left")
+        .join(memberships, on=["user_id", "team_id"], how="left")
         # a team without a role: a new member joins as MEMBER, a member keeps their role
-        .with_columns(
-            role=pl.coalesce(
-                "role", pl.when(pl.col("membership_id").is_null()).then(pl.lit("MEMBER"))
-            )
-        )
+        .with_columns(role=pl.coalesce("role", pl.when(~held).then(pl.lit("MEMBER"))))
         .join(names, on="team_id", how="left")
     )
     added = _texts_once(
-        wanted.filter(pl.col("membership_id").is_null()),
+        wanted.filter(~held),
         ["team_id", "role", "team_name"],
         text,
         detail=pl.format("join team {} as {}", team_name, "role"),
         params=json_of(team_id=pl.col("team_id"), role=pl.col("role")),
     )
     changed = wanted.filter(
-        pl.col("membership_id").is_not_null()
-        & pl.col("role").is_not_null()
-        & (pl.col("held_role") != pl.col("role"))
+        held & pl.col("role").is_not_null() & (pl.col("held_role") != pl.col("role"))
     )
     pieces = [
         _piece(
@@ -302,16 +308,16 @@ def _team_steps(
         ),
     ]
     if mode == "sync":
-        held = (
+        unlisted = (
             desired.select("row", "user_id")
             .filter(pl.col("user_id").is_not_null())
-            .join(state.frame("team_memberships"), on="user_id", how="inner")
+            .join(memberships, on="user_id", how="inner")
             .join(wanted.select("row", "team_id"), on=["row", "team_id"], how="anti")
             .join(names, on="team_id", how="left")
         )
         pieces.append(
             _piece(
-                held,
+                unlisted,
                 _TEAM_REMOVALS,
                 position=pl.col("team_id").rank("dense"),
                 action=pl.lit("remove_team_membership"),
