@@ -61,15 +61,7 @@ class Journal:
             return False
 
     def _load(self) -> None:
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a kill
-            if entry.get("event") == "finished":
-                self.history.clear()  # what came before belongs to that run's receipt
-            elif entry.get("event") in ("start", "done"):
-                _note(self.history, entry)
+        self.history = _history(self.path)
 
     def _write(self, entry: dict[str, Any]) -> None:
         self._file.write(json.dumps(entry, default=str) + "\n")
@@ -96,6 +88,35 @@ class Journal:
 
 
 CREATING = ("create_user", "create_ooo", "create_role")
+
+
+def _history(path: Path) -> dict[tuple[str, int], RowHistory]:
+    history: dict[tuple[str, int], RowHistory] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a kill
+        if entry.get("event") == "finished":
+            history.clear()  # what came before belongs to that run's receipt
+        elif entry.get("event") in ("start", "done"):
+            _note(history, entry)
+    return history
+
+
+def started_before(path: Path, file_sha256: str, sheet: str, action: str) -> set[int]:
+    """Rows of ``sheet`` where an interrupted run of the same input started ``action`` (what a
+    rerun resumes; read without writing, before the run's journal is opened)."""
+    if not path.is_file():
+        return set()
+    with path.open(encoding="utf-8") as handle:
+        try:
+            if json.loads(handle.readline()).get("input_sha256") != file_sha256:
+                return set()
+        except json.JSONDecodeError:
+            return set()
+    return {row for (kind, row), did in _history(path).items()
+            if kind == sheet and any(a == action for a, _s in did.started)}  # fmt: skip
 
 
 def _note(rows: dict[tuple[str, int], RowHistory], entry: dict[str, Any]) -> None:

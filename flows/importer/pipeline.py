@@ -26,7 +26,7 @@ from calapi import CalClient, Settings
 from flows.budget import with_shared_budget
 from flows.export.fetch import fetch_tables
 from flows.importer.apply import RowResult, apply_plan
-from flows.importer.journal import Journal
+from flows.importer.journal import Journal, started_before
 from flows.importer.outputs import output_paths, private_file
 from flows.importer.steps import RunContext
 from flows.reporter import SILENT, Reporter
@@ -147,9 +147,10 @@ async def import_spreadsheet(
         if outcome.exit_code:
             return outcome
         create = create_missing_options
+        resumed = started_before(paths["journal"], _sha256(path), "teams", "create_team")
         plan = build_plan(validated, state, mode=mode, create_missing_options=create,
-                          prune_definitions=prune_definitions,
-                          key_user=await _key_user(cal, state))  # fmt: skip
+                          prune_definitions=prune_definitions, resumed_teams=resumed,
+                          key_user=await _key_user(cal, state, resumed))  # fmt: skip
         if selected is not None:
             plan = only_rows(plan, selected)
         outcome.plan = _write_plan(plan, paths["plan"])
@@ -175,9 +176,10 @@ async def import_spreadsheet(
     return outcome
 
 
-async def _key_user(cal: CalClient, state: OrgState) -> KeyUser | None:
-    """The API key's user, when the file creates a team (the API makes them its OWNER)."""
-    if not planned_teams(state).height:
+async def _key_user(cal: CalClient, state: OrgState, resumed: set[int]) -> KeyUser | None:
+    """The API key's user, when the file creates a team or an interrupted run of it did (the
+    API makes them its OWNER)."""
+    if not planned_teams(state).height and not resumed:
         return None
     me = await cal.me()
     return KeyUser(int(me["id"]), str(me["email"]))

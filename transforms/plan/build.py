@@ -16,7 +16,13 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.org_state import OrgState
-from transforms.plan.creator import KeyUser, creator_memberships, creator_notes, with_notes
+from transforms.plan.creator import (
+    KeyUser,
+    created_teams,
+    creator_memberships,
+    creator_notes,
+    with_notes,
+)
 from transforms.plan.definitions import OWNER_NOTE, definition_frames
 from transforms.plan.leavers import plan_leavers
 from transforms.plan.ooo_team import create_ooo_exprs, is_group, plan_groups
@@ -53,12 +59,14 @@ def build_plan(
     create_missing_options: bool = False,
     prune_definitions: bool = False,
     key_user: KeyUser | None = None,
+    resumed_teams: set[int] | None = None,
 ) -> ImportPlan:
     """Plan every valid row of every sheet (users first: OOO rows may need the users).
 
     ``create_missing_options`` is decided in validation (the typed columns say which options
     are to be created); it is accepted here for callers that pass it. ``key_user`` (the API
-    key's user) holds OWNER of every team the file creates (``transforms.plan.creator``).
+    key's user) holds OWNER of every team the file creates (``transforms.plan.creator``);
+    ``resumed_teams`` are the teams rows an interrupted run of the file created, for notes.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be add or sync, not {mode!r}")
@@ -67,7 +75,8 @@ def build_plan(
     text = plan_text_type()
     definitions = definition_frames(validated, state, prune=mode == "sync" and prune_definitions)
     planned_users = _planned_users(validated)
-    team_notes, user_notes = creator_notes(planned_users, state, key_user, mode=mode)
+    created = created_teams(state, validated.frames.get("teams"), resumed_teams or set())
+    team_notes, user_notes = creator_notes(planned_users, state, key_user, created, mode=mode)
     if definitions is not None:
         rows.append(with_notes(definitions[0], "teams", team_notes, replace=OWNER_NOTE))
         steps.append(with_text_type(definitions[1], text))

@@ -48,6 +48,26 @@ def planned_teams(state: OrgState) -> pl.DataFrame:
     return state.frame("team_names").filter(pl.col("team_id") < 0)
 
 
+def created_teams(
+    state: OrgState, teams_sheet: pl.DataFrame | None, resumed_rows: set[int]
+) -> pl.DataFrame:
+    """``row`` (on the teams sheet), ``team_id``, ``team_name`` of each team the file creates
+    and of each one an interrupted run of it created (``resumed_rows``: the teams rows it
+    journaled ``create_team`` for, from ``flows.importer.journal``) that the org now has."""
+    planned = planned_teams(state).select(row=-pl.col("team_id"), team_id="team_id",
+                                          team_name="team_name")  # fmt: skip
+    if teams_sheet is None or not resumed_rows:
+        return planned
+    names = state.frame("team_names").with_columns(key=pl.col("team_name").str.to_lowercase())
+    earlier = (
+        teams_sheet.filter(pl.col("row").is_in(sorted(resumed_rows)))
+        .select("row", key=pl.col("name").str.strip_chars().str.to_lowercase())
+        .join(names.filter(pl.col("team_id") > 0), on="key", how="inner")
+        .select("row", "team_id", "team_name")
+    )
+    return pl.concat([planned, earlier]).unique("row", keep="first", maintain_order=True)
+
+
 def creator_memberships(state: OrgState, key: KeyUser | None) -> pl.DataFrame:
     """The key's user's OWNER membership of each team the file creates, as the state's
     ``team_memberships`` frame has memberships (a null id: the team does not exist yet)."""
@@ -75,13 +95,17 @@ def key_user_row(users: pl.DataFrame | None, state: OrgState, key: KeyUser) -> p
 
 
 def creator_notes(
-    users: pl.DataFrame | None, state: OrgState, key: KeyUser | None, *, mode: str
+    users: pl.DataFrame | None,
+    state: OrgState,
+    key: KeyUser | None,
+    teams: pl.DataFrame,
+    *,
+    mode: str,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``(team_notes, user_notes)``: one note per team the file creates, on its teams row, and
-    the same on the key's user's users row (``users``: the planned rows of the typed users
-    sheet with a ``teams`` column, or None when the sheet has none)."""
+    """``(team_notes, user_notes)``: one note per team of ``teams`` (:func:`created_teams`), on
+    its teams row, and the same on the key's user's users row (``users``: the planned rows of
+    the typed users sheet with a ``teams`` column, or None when the sheet has none)."""
     empty = pl.DataFrame(schema=NOTE_SCHEMA)
-    teams = planned_teams(state)
     if key is None or not teams.height:
         return empty, empty
     mine = key_user_row(users, state, key)
@@ -92,7 +116,8 @@ def creator_notes(
         if named
         else pl.DataFrame(schema={"team_id": pl.Int64, "role": pl.Utf8})
     )
-    lines = teams.join(listed.with_columns(listed=pl.lit(True)), on="team_id", how="left")
+    listed = listed.with_columns(listed=pl.lit(True))
+    lines = teams.join(listed, on="team_id", how="left", maintain_order="left")
     role, row = pl.col("role"), pl.lit(key_row, dtype=pl.Int64)
     fate = (
         pl.when(pl.col("listed") & role.is_not_null() & (role != OWNER))
@@ -109,7 +134,7 @@ def creator_notes(
         )
     )
     who = pl.lit(f"the API makes the key's user {key.email} an OWNER of a team it creates: ")
-    team_notes = lines.select(row=-pl.col("team_id"), note=pl.concat_str(who, fate))
+    team_notes = lines.select("row", note=pl.concat_str(who, fate))
     user_notes = lines.select(
         row=row, note=pl.format("team {}: the API made them its OWNER when it created it; {}",
                                 "team_name", fate),
@@ -139,6 +164,7 @@ def with_notes(rows: pl.DataFrame, sheet: str, notes: pl.DataFrame, replace: str
 
 __all__ = [
     "KeyUser",
+    "created_teams",
     "creator_memberships",
     "creator_notes",
     "planned_teams",
