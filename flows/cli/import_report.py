@@ -28,6 +28,8 @@ def show_import(outcome: dict, settings: Settings, command: str) -> None:
     if outcome.get("errors"):
         _show_csv(out, Path(outcome["errors"]), "Problems in the file", PROBLEM_COLUMNS)
         out.print(f"problems written to {outcome['errors']}")
+    for line in outcome.get("team_owner") or []:  # the key's user in the teams it creates
+        out.print(line)
     if outcome.get("plan") and not outcome.get("receipt"):
         _show_dry_run(out, outcome, settings, command)
         return

@@ -125,7 +125,7 @@ def apply_command() -> str:
 
 def json_outcome(outcome: dict) -> dict:
     keys = ("receipt", "plan", "errors", "journal", "counts", "steps", "plan_counts",
-            "apply_seconds", "interrupted", "message")  # fmt: skip
+            "apply_seconds", "interrupted", "message", "team_owner")  # fmt: skip
     return {key: outcome.get(key) for key in keys}
 
 

@@ -32,7 +32,7 @@ from flows.importer.steps import RunContext
 from flows.reporter import SILENT, Reporter
 from transforms.org_state import OrgState, org_state_from_tables
 from transforms.plan.build import MODES, build_plan
-from transforms.plan.creator import KeyUser, planned_teams
+from transforms.plan.creator import KeyUser, owner_lines, planned_teams
 from transforms.plan.ooo_team import per_person_receipt
 from transforms.plan.rows import not_run_reason, only_rows, parse_rows
 from transforms.plan.steps import ImportPlan
@@ -66,6 +66,7 @@ class ImportOutcome:
     first_steps: list[dict] = field(default_factory=list)  # {sheet, row, key, action, detail}
     apply_seconds: float | None = None  # the plan's steps at the key's limit
     key_rate: list | None = None  # [requests, seconds]: the key's limit the estimate used
+    team_owner: list[str] = field(default_factory=list)  # the key's user in teams it creates
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -156,6 +157,7 @@ async def import_spreadsheet(
         outcome.plan = _write_plan(plan, paths["plan"])
         outcome.steps = plan.step_count
         outcome.plan_counts, outcome.first_steps = plan_overview(plan)
+        outcome.team_owner = owner_lines(plan.row_frame)
         outcome.key_rate = list(cal.key_rate())
         outcome.apply_seconds = apply_estimate(plan.step_count, cal.key_rate())
         if dry_run:
@@ -302,6 +304,7 @@ def _write_receipt(
 def _artifact(path: Path, outcome: ImportOutcome) -> str:
     lines = [f"# Import of {path.name}", "", "| outcome | rows |", "|---|---|"]
     lines += [f"| {name} | {count} |" for name, count in outcome.counts.items()]
+    lines += ["", *[f"- {line}" for line in outcome.team_owner]] if outcome.team_owner else []
     lines += ["", f"Receipt: `{outcome.receipt}`"]
     if outcome.interrupted:
         lines += ["", "Interrupted: the same command resumes."]

@@ -70,6 +70,11 @@ def test_killed_after_creating_the_team_the_rerun_gives_the_key_user_the_sheets_
     steps = {(c["sheet"], c["action"]): c["steps"] for c in planned["plan_counts"]}
     assert steps == {("teams", "create_team"): 1, ("users", "change_team_role"): 1,
                      ("users", "add_team_membership"): 1}  # fmt: skip
+    said = (f"team Platform: the API makes the key's user {me} an OWNER of a team it creates: "
+            "the users sheet (row 3) makes them ADMIN")  # fmt: skip
+    assert planned["team_owner"] == [said]
+    shown = calbulk(env, "import", str(book), "--dry-run", cwd=tmp_path)
+    assert said in " ".join((shown.stdout + shown.stderr).split())  # the summary says it too
     command = [CALBULK, "import", str(book), "--json", "--rate-limit", "2", "--rate-window", "1"]
     journal = tmp_path / "hr.receipt.journal.jsonl"
     process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE,

@@ -30,6 +30,7 @@ from transforms.org_state import OrgState
 from transforms.validate.typed import TEAMS_TYPE
 
 OWNER = "OWNER"
+SAYS = "the API makes the key's user "  # how the team's note starts
 MEMBERSHIP_SCHEMA = {"user_id": pl.Int64, "team_id": pl.Int64, "membership_id": pl.Int64,
                      "held_role": pl.Utf8}  # fmt: skip
 NOTE_SCHEMA = {"row": pl.Int64, "note": pl.Utf8}
@@ -133,13 +134,20 @@ def creator_notes(
             )
         )
     )
-    who = pl.lit(f"the API makes the key's user {key.email} an OWNER of a team it creates: ")
+    who = pl.lit(f"{SAYS}{key.email} an OWNER of a team it creates: ")
     team_notes = lines.select("row", note=pl.concat_str(who, fate))
     user_notes = lines.select(
         row=row, note=pl.format("team {}: the API made them its OWNER when it created it; {}",
                                 "team_name", fate),
     ).filter(pl.col("row").is_not_null())  # fmt: skip
     return team_notes.cast(NOTE_SCHEMA), user_notes.cast(NOTE_SCHEMA)
+
+
+def owner_lines(rows: pl.DataFrame) -> list[str]:
+    """The teams rows' notes about the key's user, ``team NAME: note``, for the summary."""
+    notes = rows.filter(pl.col("sheet") == "teams").explode("notes")
+    said = notes.filter(pl.col("notes").str.starts_with(SAYS))
+    return said.select(pl.format("team {}: {}", "key", "notes")).to_series().to_list()
 
 
 def with_notes(rows: pl.DataFrame, sheet: str, notes: pl.DataFrame, replace: str | None = None):
@@ -167,6 +175,7 @@ __all__ = [
     "created_teams",
     "creator_memberships",
     "creator_notes",
+    "owner_lines",
     "planned_teams",
     "with_notes",
 ]
