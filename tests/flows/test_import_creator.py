@@ -159,3 +159,19 @@ def test_sync_removes_the_key_user_only_where_a_users_row_names_them(org, tmp_pa
     notes = receipt_of(again).filter(pl.col("email") == "Data")["notes"][0]
     assert f"the API makes the key's user {me} an OWNER" in notes
     assert run_import(unnamed, mode="sync", dry_run=True)["steps"] == 0
+
+
+def test_a_file_of_teams_alone_says_the_key_user_is_owner_of_each_team_it_creates(org, tmp_path):
+    me = asyncio.run(_read())["me"]
+    book = tmp_path / "teams.xlsx"
+    write_book(book, {"teams": [["name"], ["Platform"]]})
+
+    done = run_import(book)
+
+    assert done["exit_code"] == 0, done
+    assert asyncio.run(_read())["teams"]["Platform"] == {me: "OWNER"}
+    assert done["team_owner"] == [
+        f"team Platform: the API makes the key's user {me} an OWNER of a team it creates: "
+        "nothing in this file changes that (no users sheet with a teams column)"
+    ]
+    assert done["team_owner"][0].removeprefix("team Platform: ") in receipt_of(done)["notes"][0]

@@ -127,6 +127,8 @@ def creator_notes(
         .then(pl.format("they stay its OWNER, as the users sheet (row {}) lists them", row))
         .when(pl.lit(named and mode == "sync"))
         .then(pl.format("--mode sync removes them: the users sheet (row {}) does not list it", row))
+        .when(pl.lit(users is None))
+        .then(pl.lit("nothing in this file changes that (no users sheet with a teams column)"))
         .otherwise(
             pl.lit(
                 "they stay its OWNER: the users sheet does not list them in it and an import "
