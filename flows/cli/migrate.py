@@ -95,8 +95,6 @@ def show_migration(outcome: dict, settings) -> None:
         out.print(outcome["message"])  # a dry run's note (show_import prints a run's)
     for team in outcome.get("creator_removed") or []:
         out.print(f"removed the key's user from team {team} (the API made them its OWNER)")
-    for team in outcome.get("creator_roles") or []:
-        out.print(f"team {team}: the key's user has their source role again (not OWNER)")
     out.print(f"run folder: {outcome['folder']}")
     if outcome.get("id_map"):
         out.print(f"id map: {outcome['id_map']}")
@@ -113,7 +111,6 @@ def apply_command() -> str:
 
 def json_outcome(outcome: dict) -> dict:
     keys = ("source", "target_org", "folder", "receipt", "plan", "errors", "journal", "id_map",
-            "not_carried", "creator_removals", "creator_removed",
-            "creator_roles", "counts", "steps",
+            "not_carried", "creator_removals", "creator_removed", "counts", "steps",
             "plan_counts", "apply_seconds", "interrupted", "message")  # fmt: skip
     return {key: outcome.get(key) for key in keys}

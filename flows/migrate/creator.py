@@ -1,18 +1,16 @@
 """The team creator's OWNER membership: creating a team through the API makes the key's user
 its OWNER (Cal.com does; so does the sandbox). Where the source team does not have that
-person, the migration removes that membership again; where it has them with another role
-(MEMBER, ADMIN), it gives them that role. Both are planned steps, shown in the dry run.
-
-The key's user's own entries for those teams are taken out of the people pass's users sheet
-(:func:`without_creator_teams`): they hold those teams from creation on, and the steps above
-give them the source's role. Left in, the dry run would plan them joining a team it has yet to
-create, while the real run finds them its OWNER and, a team named without a role meaning
-membership only, plans nothing: the dry run would count a step the real run never takes.
+person, the migration removes that membership again (``remove_creator``, a planned step the
+dry run shows). Where it has them with another role (MEMBER, ADMIN), the import itself plans
+the role change (``transforms.plan.creator``: the import counts the key's user as its OWNER
+from the team's creation on, in the dry run and the real run alike); for that, the key's
+user's ``teams`` cell names those teams with their role spelled out (:func:`with_creator_roles`),
+since a team without a role (how a snapshot writes MEMBER) means membership, keeping the role.
 
 Resumable without guessing: the teams a run is about to create are written to
 ``creator-teams.json`` in the run folder before the import sends anything, so a run killed
-between creating a team and fixing the creator's membership still fixes it when rerun; a team
-the target already had is never touched (its members are its own).
+between creating a team and removing the creator still removes them when rerun; a team the
+target already had is never touched (its members are its own).
 """
 
 from __future__ import annotations
@@ -32,7 +30,6 @@ from transforms.sheets.wide_users import LIST_SEPARATOR
 
 RECORD = "creator-teams.json"
 ACTION = "remove_creator"
-ROLE_ACTION = "set_creator_role"
 
 
 @dataclass
@@ -42,20 +39,14 @@ class CreatorPlan:
     user_id: int
     email: str
     teams: list[str] = field(default_factory=list)  # planned removals
-    roles: dict[str, str] = field(default_factory=dict)  # team -> the source's role, to set
     held: dict[str, str] = field(default_factory=dict)  # team -> source role; held by creation
 
     def steps(self) -> list[dict]:
         """Plan lines in the import's shape (sheet, row, key, action, detail)."""
-        removals = [{"sheet": "teams", "row": None, "key": name, "action": ACTION,
-                     "detail": f"remove {self.email} from team {name} (the API made them its "
-                               "OWNER; the source team does not have them)"}
-                    for name in self.teams]  # fmt: skip
-        roles = [{"sheet": "teams", "row": None, "key": name, "action": ROLE_ACTION,
-                  "detail": f"team {name}: {self.email} back to {role} (the API made them its "
-                            "OWNER)"}
-                 for name, role in sorted(self.roles.items())]  # fmt: skip
-        return removals + roles
+        return [{"sheet": "teams", "row": None, "key": name, "action": ACTION,
+                 "detail": f"remove {self.email} from team {name} (the API made them its "
+                           "OWNER; the source team does not have them)"}
+                for name in self.teams]  # fmt: skip
 
 
 def _roles(
@@ -92,30 +83,29 @@ async def plan_creator_removals(
     plan.teams = sorted((to_create & lacking) | (created_before & lacking & now.keys()))
     plan.held = {name: role for name, role in in_source.items()
                  if name in to_create or (name in created_before and name in now)}  # fmt: skip
-    plan.roles = {
-        name: role
-        for name, role in in_source.items()
-        if role != "OWNER"
-        and (name in to_create or (name in created_before and now.get(name, role) != role))
-    }
     return plan
 
 
-def without_creator_teams(
+def with_creator_roles(
     sheets: Mapping[str, pl.DataFrame], plan: CreatorPlan
 ) -> dict[str, pl.DataFrame]:
-    """``sheets`` with the key's user's ``teams`` cell cleared of the teams they hold by
-    creation (``plan.held``), so no pass plans a membership the creator steps look after."""
-    if "users" not in sheets or not plan.held:
+    """``sheets`` with the key's user's ``teams`` cell naming the teams they hold by creation
+    (``plan.held``) with their source role spelled out (``Sales`` -> ``Sales:MEMBER``), so the
+    import plans the change from the OWNER the API made them (a role-less team keeps it)."""
+    members = [name for name, role in plan.held.items() if role == "MEMBER"]
+    if "users" not in sheets or not members:
         return dict(sheets)
-    labels = [name if role == "MEMBER" else f"{name}:{role}" for name, role in plan.held.items()]
-    kept = pl.col("teams").str.split(LIST_SEPARATOR).list.set_difference(pl.lit(labels))
+    labels = (
+        pl.col("teams")
+        .str.split(LIST_SEPARATOR)
+        .list.eval(pl.element().replace({name: f"{name}:MEMBER" for name in members}))
+    )
     is_key = pl.col("email").str.to_lowercase() == plan.email.lower()
-    cell = pl.when(kept.list.len() > 0).then(kept.list.sort().list.join(LIST_SEPARATOR))
     users = sheets["users"].with_columns(
-        teams=pl.when(is_key & pl.col("teams").is_not_null()).then(cell)
+        teams=pl.when(is_key & pl.col("teams").is_not_null())
+        .then(labels.list.join(LIST_SEPARATOR))
         .otherwise(pl.col("teams"))
-    )  # fmt: skip
+    )
     return {**sheets, "users": users}
 
 
@@ -135,27 +125,6 @@ async def remove_creator(
         reporter.info(f"removed {plan.email} from team {name} (made its OWNER on creation)")
         removed.append(name)
     return sorted(removed)
-
-
-async def restore_creator_roles(
-    cal: CalClient, plan: CreatorPlan, reporter: Reporter = SILENT
-) -> list[str]:
-    """Give the key's user their source role in the teams the run created; the teams where
-    that changed something."""
-    if not plan.roles:
-        return []
-    target = await _read_teams(cal)
-    mine = target["team_memberships"].filter(pl.col("user_id") == plan.user_id)
-    rows = target["teams"].filter(pl.col("name").is_in(list(plan.roles))).join(mine, on="team_id")
-    changed = []
-    for team_id, membership_id, name, role in rows.select(
-        "team_id", "membership_id", "name", "role"
-    ).rows():
-        if role != plan.roles[name]:
-            await cal.update_team_membership(team_id, membership_id, role=plan.roles[name])
-            reporter.info(f"team {name}: {plan.email} back to {plan.roles[name]}")
-            changed.append(name)
-    return sorted(changed)
 
 
 async def _read_teams(cal: CalClient) -> dict[str, pl.DataFrame]:
@@ -178,6 +147,5 @@ __all__ = [
     "CreatorPlan",
     "plan_creator_removals",
     "remove_creator",
-    "restore_creator_roles",
-    "without_creator_teams",
+    "with_creator_roles",
 ]

@@ -35,12 +35,10 @@ from flows.export.pipeline import export_snapshot
 from flows.importer.outputs import DIR_MODE, private_file
 from flows.migrate.creator import (
     ACTION,
-    ROLE_ACTION,
     CreatorPlan,
     plan_creator_removals,
     remove_creator,
-    restore_creator_roles,
-    without_creator_teams,
+    with_creator_roles,
 )
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
@@ -77,7 +75,6 @@ class MigrateOutcome:
     key_rate: list | None = None
     creator_removals: list[str] = field(default_factory=list)  # teams (planned)
     creator_removed: list[str] = field(default_factory=list)  # teams (done)
-    creator_roles: list[str] = field(default_factory=list)  # teams where its role was restored
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -122,7 +119,7 @@ async def _migrate(
         pl.DataFrame(missing, schema=["what", "count", "why"], orient="row").write_csv(path)
     for item in missing:
         reporter.info(f"not carried: {item['what']} ({item['count']}): {item['why']}")
-    sheets = without_creator_teams(src.sheets, creator)
+    sheets = with_creator_roles(src.sheets, creator)
     imported = await import_in_passes(settings, folder, sheets, dry_run=dry_run,
                                       reporter=reporter)  # fmt: skip
     outcome = MigrateOutcome(
@@ -134,7 +131,6 @@ async def _migrate(
     if outcome.receipt and not outcome.interrupted and outcome.exit_code in (0, 1):
         async with CalClient(settings) as cal:
             outcome.creator_removed = await remove_creator(cal, creator, reporter)
-            outcome.creator_roles = await restore_creator_roles(cal, creator, reporter)
     if outcome.receipt:
         receipt_with_not_carried(Path(outcome.receipt), missing)
     if outcome.exit_code in (0, 1) and not outcome.interrupted:
@@ -144,13 +140,13 @@ async def _migrate(
 
 
 def _count_creator_steps(outcome: MigrateOutcome, creator: CreatorPlan) -> None:
-    """The creator's removals and role changes join the plan's counts and steps (the dry run
-    shows them)."""
+    """The creator's removals join the plan's counts and steps (the dry run shows them; the
+    import plans the role changes itself)."""
     outcome.creator_removals = list(creator.teams)
-    for action, count in ((ACTION, len(creator.teams)), (ROLE_ACTION, len(creator.roles))):
-        if count:
-            outcome.steps += count
-            outcome.plan_counts.append({"sheet": "teams", "action": action, "steps": count})
+    if creator.teams:
+        outcome.steps += len(creator.teams)
+        outcome.plan_counts.append({"sheet": "teams", "action": ACTION,
+                                    "steps": len(creator.teams)})  # fmt: skip
     room = max(0, 10 - len(outcome.first_steps))
     outcome.first_steps = outcome.first_steps + creator.steps()[:room]
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from flows.backup._files import MANIFEST_NAME
 from flows.cli.commands import app
 from flows.cli.migrate import DEFAULT_OUT as CLI_DEFAULT_OUT
-from flows.migrate.creator import CreatorPlan, without_creator_teams
+from flows.migrate.creator import CreatorPlan, with_creator_roles
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
 from flows.migrate.pipeline import DEFAULT_OUT
@@ -206,10 +206,10 @@ def test_the_cli_refuses_a_file_that_is_no_snapshot_before_any_request(tmp_path)
     assert not (tmp_path / "out").exists()
 
 
-def test_the_key_users_teams_held_by_creation_leave_the_people_sheet_only_for_them() -> None:
-    """The teams the migration creates make the key's user their OWNER; the creator steps give
-    them the source's role. Their own entries for those teams leave the users sheet (else the
-    dry run plans a join the real run never sends); everyone else's, and other teams, stay."""
+def test_the_key_users_member_teams_held_by_creation_get_their_role_spelled_out() -> None:
+    """The teams the migration creates make the key's user their OWNER; the import plans the
+    change to the source's role, which a role-less team (how a snapshot writes MEMBER) would
+    not ask for. Only the key user's cell changes, and only for the teams held by creation."""
     users = pl.DataFrame({
         "email": ["Owner@Acme.example", "ann@acme.example", "bob@acme.example"],
         "teams": ["Engineering; Ops:ADMIN; Sales:OWNER; Support", "Engineering; Ops:ADMIN", None],
@@ -217,15 +217,15 @@ def test_the_key_users_teams_held_by_creation_leave_the_people_sheet_only_for_th
     held = {"Engineering": "MEMBER", "Ops": "ADMIN", "Sales": "OWNER"}
     plan = CreatorPlan(1, "owner@acme.example", held=held)
 
-    sheets = without_creator_teams({"users": users, "teams": pl.DataFrame({"name": ["x"]})}, plan)
+    sheets = with_creator_roles({"users": users, "teams": pl.DataFrame({"name": ["x"]})}, plan)
 
-    assert sheets["users"]["teams"].to_list() == ["Support", "Engineering; Ops:ADMIN", None]
+    assert sheets["users"]["teams"].to_list() == [
+        "Engineering:MEMBER; Ops:ADMIN; Sales:OWNER; Support", "Engineering; Ops:ADMIN", None
+    ]  # fmt: skip
     assert sheets["teams"].equals(pl.DataFrame({"name": ["x"]}))
-    only = CreatorPlan(1, "owner@acme.example", held={"Support": "MEMBER"})
-    assert without_creator_teams({"users": users.head(1)}, only)["users"]["teams"].to_list() == [
-        "Engineering; Ops:ADMIN; Sales:OWNER"
-    ]
     every = CreatorPlan(1, "owner@acme.example", held={**held, "Support": "MEMBER"})
-    assert without_creator_teams({"users": users.head(1)}, every)["users"]["teams"].to_list() == [
-        None
+    assert with_creator_roles({"users": users.head(1)}, every)["users"]["teams"].to_list() == [
+        "Engineering:MEMBER; Ops:ADMIN; Sales:OWNER; Support:MEMBER"
     ]
+    none = CreatorPlan(1, "owner@acme.example", held={"Sales": "OWNER"})
+    assert with_creator_roles({"users": users}, none)["users"].equals(users)

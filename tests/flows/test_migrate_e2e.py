@@ -185,7 +185,7 @@ def test_migrating_a_live_org_makes_the_target_equal_on_natural_keys(orgs, tmp_p
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     outcome = json.loads(done.stdout)
     # The dry run counted every step, action by action: the key user's membership of a team
-    # it creates (its OWNER from creation on) is the creator steps' alone in both runs.
+    # it creates is planned from the OWNER the API makes them, in both runs.
     assert outcome["steps"] == planned["steps"]
 
     def per_action(counts: list[dict]) -> list[tuple]:
