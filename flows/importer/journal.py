@@ -106,17 +106,32 @@ def _history(path: Path) -> dict[tuple[str, int], RowHistory]:
 
 def started_before(path: Path, file_sha256: str, sheet: str, action: str) -> set[int]:
     """Rows of ``sheet`` where an interrupted run of the same input started ``action`` (what a
-    rerun resumes; read without writing, before the run's journal is opened)."""
+    rerun resumes; read without writing, before the run's journal is opened). Only the lines
+    naming ``action`` or ending a run are parsed."""
     if not path.is_file():
         return set()
+    rows: set[int] = set()
     with path.open(encoding="utf-8") as handle:
         try:
             if json.loads(handle.readline()).get("input_sha256") != file_sha256:
                 return set()
         except json.JSONDecodeError:
             return set()
-    return {row for (kind, row), did in _history(path).items()
-            if kind == sheet and any(a == action for a, _s in did.started)}  # fmt: skip
+        wanted = f'"{action}"'
+        for line in handle:
+            if wanted not in line and '"finished"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by a kill
+            if entry.get("event") == "finished":
+                rows.clear()  # what came before belongs to that run's receipt
+            elif (entry.get("event"), entry.get("sheet"), entry.get("action")) == (
+                "start", sheet, action
+            ):  # fmt: skip
+                rows.add(entry["row"])
+    return rows
 
 
 def _note(rows: dict[tuple[str, int], RowHistory], entry: dict[str, Any]) -> None:
