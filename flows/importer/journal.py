@@ -54,11 +54,7 @@ class Journal:
 
     def _same_input(self, file_sha256: str) -> bool:
         with self.path.open(encoding="utf-8") as handle:
-            first = handle.readline()
-        try:
-            return json.loads(first).get("input_sha256") == file_sha256
-        except json.JSONDecodeError:
-            return False
+            return _entry(handle.readline()).get("input_sha256") == file_sha256
 
     def _load(self) -> None:
         self.history = _history(self.path)
@@ -93,10 +89,7 @@ CREATING = ("create_user", "create_ooo", "create_role")
 def _history(path: Path) -> dict[tuple[str, int], RowHistory]:
     history: dict[tuple[str, int], RowHistory] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut short by a kill
+        entry = _entry(line)
         if entry.get("event") == "finished":
             history.clear()  # what came before belongs to that run's receipt
         elif entry.get("event") in ("start", "done"):
@@ -112,19 +105,13 @@ def started_before(path: Path, file_sha256: str, sheet: str, action: str) -> set
         return set()
     rows: set[int] = set()
     with path.open(encoding="utf-8") as handle:
-        try:
-            if json.loads(handle.readline()).get("input_sha256") != file_sha256:
-                return set()
-        except json.JSONDecodeError:
+        if _entry(handle.readline()).get("input_sha256") != file_sha256:
             return set()
         wanted = f'"{action}"'
         for line in handle:
             if wanted not in line and '"finished"' not in line:
                 continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a kill
+            entry = _entry(line)
             if entry.get("event") == "finished":
                 rows.clear()  # what came before belongs to that run's receipt
             elif (entry.get("event"), entry.get("sheet"), entry.get("action")) == (
@@ -132,6 +119,15 @@ def started_before(path: Path, file_sha256: str, sheet: str, action: str) -> set
             ):  # fmt: skip
                 rows.add(entry["row"])
     return rows
+
+
+def _entry(line: str) -> dict[str, Any]:
+    """One journal line; a line cut short by a kill (or not an object) reads as empty."""
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return {}
+    return entry if isinstance(entry, dict) else {}
 
 
 def _note(rows: dict[tuple[str, int], RowHistory], entry: dict[str, Any]) -> None:

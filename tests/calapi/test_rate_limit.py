@@ -74,21 +74,23 @@ async def test_a_window_already_part_spent_is_used_to_what_the_server_says_is_le
 
 
 @pytest.mark.slow
+async def other_tool(box, stop: asyncio.Event) -> None:
+    """Another tool on the same key, deaf to the headers: ~5 requests per window."""
+    headers = {"Authorization": f"Bearer {box.api_key}"}
+    url = f"{box.base_url}/v2/organizations/{box.org_id}/attributes"
+    async with httpx.AsyncClient(headers=headers, timeout=10) as other:
+        while not stop.is_set():
+            await other.get(url)
+            await asyncio.sleep(WINDOW / 5)
+
+
 async def test_steady_traffic_from_another_tool_costs_few_429s_and_no_failures(
     limited_box, make_client
 ):
     cal = make_client(limited_box, rate_limit=LIMIT, rate_window=WINDOW)
     stop = asyncio.Event()
 
-    async def other_tool() -> None:  # ~5 requests per window on the same key
-        headers = {"Authorization": f"Bearer {limited_box.api_key}"}
-        url = f"{limited_box.base_url}/v2/organizations/{limited_box.org_id}/attributes"
-        async with httpx.AsyncClient(headers=headers, timeout=10) as other:
-            while not stop.is_set():
-                await other.get(url)
-                await asyncio.sleep(WINDOW / 5)
-
-    background = asyncio.create_task(other_tool())
+    background = asyncio.create_task(other_tool(limited_box, stop))
     try:
         results = await asyncio.gather(*(cal.list_attributes() for _ in range(60)))
     finally:
@@ -109,14 +111,6 @@ async def test_a_stalling_server_on_a_shared_key_costs_few_429s(limited_box, mak
     cal = make_client(limited_box, rate_limit=LIMIT, rate_window=WINDOW)
     stop = asyncio.Event()
 
-    async def other_tool() -> None:
-        headers = {"Authorization": f"Bearer {limited_box.api_key}"}
-        url = f"{limited_box.base_url}/v2/organizations/{limited_box.org_id}/attributes"
-        async with httpx.AsyncClient(headers=headers, timeout=10) as other:
-            while not stop.is_set():
-                await other.get(url)
-                await asyncio.sleep(WINDOW / 5)
-
     async def staller() -> None:
         pid = limited_box.process.pid
         while not stop.is_set():
@@ -127,7 +121,8 @@ async def test_a_stalling_server_on_a_shared_key_costs_few_429s(limited_box, mak
             finally:
                 os.kill(pid, signal.SIGCONT)
 
-    background = [asyncio.create_task(other_tool()), asyncio.create_task(staller())]
+    tasks = (other_tool(limited_box, stop), staller())
+    background = [asyncio.create_task(task) for task in tasks]
     try:
         results = await asyncio.gather(*(cal.list_attributes() for _ in range(60)))
     finally:

@@ -12,20 +12,10 @@ import subprocess
 import time
 
 import httpx
-import openpyxl
 import polars as pl
 
 from tests.cli.conftest import CALBULK, calbulk
-
-
-def write_book(path, sheets: dict[str, list[list]]) -> None:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
+from tests.workbooks import write_book
 
 
 def read_org(box) -> dict:

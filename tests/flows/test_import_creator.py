@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import asyncio
 
-import openpyxl
 import polars as pl
 import pytest
 
 from calapi import CalClient
 from flows.config import load_settings
 from tests.flows.pipelines import run_import
+from tests.workbooks import write_book
 
 
 @pytest.fixture
 def org(sandbox_org):
     return sandbox_org(seed_users=3, seed=5)
-
-
-def write_book(path, sheets: dict[str, list[list]]) -> None:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
 
 
 async def _read() -> dict:

@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import httpx
-import openpyxl
 import pytest
 
 from calapi import CalClient
 from flows.config import load_settings
 from tests.flows.pipelines import run_import
+from tests.workbooks import write_book
 
 SECRET = "s3cret-never-shown-0042"
 
@@ -19,16 +19,6 @@ SECRET = "s3cret-never-shown-0042"
 @pytest.fixture
 def org(sandbox_org):
     return sandbox_org(seed_users=3, seed=5)
-
-
-def write_book(path, sheets: dict[str, list[list]]) -> None:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
 
 
 run = run_import

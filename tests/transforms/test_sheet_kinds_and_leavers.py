@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 
-import openpyxl
 import pytest
 
 from tests.corpus.sample_org import sample_state
+from tests.workbooks import write_book as workbook
 from transforms.plan.build import build_plan
 from transforms.sheets.columns import detect_kind, fitting_kinds
 from transforms.sheets.reading import read_workbook
 from transforms.validate.sheet import validate_workbook
-
-
-def workbook(path, sheets: dict[str, list[list[object]]]):
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def planned(path, kind=None, mode="add"):
