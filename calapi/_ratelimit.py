@@ -61,10 +61,12 @@ from dataclasses import dataclass, field
 
 from calapi._budget import CountingBudget, KeyLimit, SharedBudget
 
-SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
+SHARED_MEMORY = 6  # windows a sighting of another user of the key is remembered (a steady
+# tool may go unseen for a few windows: we only see it in windows where we send after it)
 PAD = 0.02  # seconds after the server's reset before a new window is assumed
 HOLD = 0.15  # of each window kept for its tail, when the headers show who else spent
 TAIL = 0.1  # of the window: its tail
+OVERDUE = 3  # round trips an answer may take before the server's state counts as unknown
 SLACK = 0.1  # seconds a send may take from the shared budget's count to the wire, at most
 
 
@@ -192,8 +194,10 @@ class _NamedLimit:
         in_flight: int,
         latency: float,
         runs: Callable[[float], int] | None = None,
+        overdue: bool = False,
     ) -> float:
-        """Seconds before send number ``seq`` may go out for this limit (0: now)."""
+        """Seconds before send number ``seq`` may go out for this limit (0: now); ``overdue``:
+        a send has waited for its answer much longer than answers take."""
         others = self.foreign_per_window(now)
         window = self.windows[-1] if self.windows else None
         if window is not None and now < window.hi:
@@ -207,11 +211,11 @@ class _NamedLimit:
             if now + latency < window.lo:
                 return 0.0
         # The send may land in a window no answer of ours has come from yet: besides it,
-        # that window may hold every send still unanswered. Once a window has been seen, the
-        # next one is entered by one send at a time until an answer describes it: an answer
-        # held up (a stalled server, a slow network) may be a 429 for a key another tool
-        # blocked, and a window's worth sent into a block is a window's worth of 429s.
-        if window is not None and in_flight:
+        # that window may hold every send still unanswered. Where another tool spends on the
+        # key (or an answer is overdue: a stalled server, a slow network), that tool may have
+        # blocked the key meanwhile, and a window's worth sent into a block is a window's
+        # worth of 429s: such a window is entered one send at a time until an answer is in.
+        if window is not None and in_flight and (overdue or (others and now >= window.hi)):
             return max(latency, 0.01)
         room = self.limit - (others + 1 if others else 0)
         if others and runs is not None and runs(now - self.ttl):
@@ -320,14 +324,23 @@ class RateLimiter:
         waits = [0.0]
         seq = self._seq + 1
         runs = self._runs_since(now)
+        overdue = self._overdue(now)
         for limit in self.limits.values():
-            waits.append(limit.delay(now, seq, len(self._unanswered), self.latency, runs))
+            in_flight = len(self._unanswered)
+            waits.append(limit.delay(now, seq, in_flight, self.latency, runs, overdue))
         if self.cap is not None:
             waits.append(self._sliding(now, self.cap, self.window))
         if self._headless and not self.limits:
             budget = max(1, math.floor(self.fallback_limit * (1.0 - self.margin)))
             waits.append(self._sliding(now, budget, self.window + PAD + self.latency))
         return max(waits)
+
+    def _overdue(self, now: float) -> bool:
+        """Whether the oldest unanswered send has waited well beyond the usual round trip."""
+        if not self._unanswered:
+            return False
+        oldest = next(iter(self._unanswered.values()))
+        return now - oldest > max(OVERDUE * self.latency, 0.05)
 
     def _runs_since(self, now: float) -> Callable[[float], int] | None:
         """The other calbulk runs' sends since an answer came (from the server's count of
