@@ -136,6 +136,22 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     box.stop()
 
 
+@pytest.fixture(scope="session")
+def prefect_session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real ``prefect server start`` (loopback, SQLite in a temporary PREFECT_HOME) for the
+    whole session, started by the first test that needs one (tests/prefect, tests/cli/
+    test_on_prefect.py) and stopped with its whole process group at the session's end, also
+    after a failure. Starting one costs tens of seconds on 2 cores; tests/prefect empties it
+    for each module (``tests.prefect.conftest.prefect_server``)."""
+    from tests.prefect.conftest import start_server, stop_group
+
+    server = start_server(tmp_path_factory.mktemp("prefect-home"))
+    try:
+        yield server
+    finally:
+        stop_group(server.process)
+
+
 @pytest.fixture(autouse=True)
 def private_rate_budgets(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     """Runs on one key share a lock file (flows.budget); tests keep theirs out of data/."""
