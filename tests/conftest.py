@@ -152,6 +152,15 @@ def prefect_session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         stop_group(server.process)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests on the session's Prefect server run last, one after another (in their order):
+    the server is started by the first of them and idles through no other test."""
+    on_server = [item for item in items if "prefect_session_server" in item.fixturenames]
+    if on_server:
+        rest = [item for item in items if "prefect_session_server" not in item.fixturenames]
+        items[:] = rest + on_server
+
+
 @pytest.fixture(autouse=True)
 def private_rate_budgets(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     """Runs on one key share a lock file (flows.budget); tests keep theirs out of data/."""
