@@ -56,7 +56,14 @@ class PrefectServer:
         return env
 
     def api(self, method: str, path: str, **kwargs) -> httpx.Response:
-        response = httpx.request(method, self.api_url + path, timeout=30, **kwargs)
+        """One API call; a 503 (the server's "SQLite is busy, try again", which Prefect's own
+        client retries too) is tried again for up to 30 s."""
+        deadline = time.monotonic() + 30
+        while True:
+            response = httpx.request(method, self.api_url + path, timeout=30, **kwargs)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         response.raise_for_status()
         return response
 
@@ -102,8 +109,9 @@ def start_server(home: Path, scheduler_seconds: float = 2) -> PrefectServer:
 
 
 # What a module may leave on the session's server, emptied before the next module starts:
-# (filter path, delete path template, key). Deleting a flow deletes its runs and deployments.
+# (filter path, delete path template, key). Deleting a flow deletes its runs.
 LEFTOVERS = (
+    ("/deployments/filter", "/deployments/{}", "id"),  # first: the scheduler stops adding runs
     ("/flows/filter", "/flows/{}", "id"),
     ("/work_pools/filter", "/work_pools/{}", "name"),
     ("/v2/concurrency_limits/filter", "/v2/concurrency_limits/{}", "id"),
@@ -125,7 +133,11 @@ def clear_server(server: PrefectServer) -> None:
             if not items:
                 break
             for item in items:
-                server.api("DELETE", delete.format(item[key]))
+                try:
+                    server.api("DELETE", delete.format(item[key]))
+                except httpx.HTTPStatusError as exc:  # gone with something deleted before
+                    if exc.response.status_code != 404:
+                        raise
         else:
             raise AssertionError(f"could not empty {find} on the session's Prefect server")
     runs = server.api("POST", "/flow_runs/filter", json={"limit": 1}).json()
