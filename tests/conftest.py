@@ -136,6 +136,31 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     box.stop()
 
 
+@pytest.fixture(scope="session")
+def prefect_session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real ``prefect server start`` (loopback, SQLite in a temporary PREFECT_HOME) for the
+    whole session, started by the first test that needs one (tests/prefect, tests/cli/
+    test_on_prefect.py) and stopped with its whole process group at the session's end, also
+    after a failure. Starting one costs tens of seconds on 2 cores; tests/prefect empties it
+    for each module (``tests.prefect.conftest.prefect_server``)."""
+    from tests.prefect.conftest import start_server, stop_group
+
+    server = start_server(tmp_path_factory.mktemp("prefect-home"))
+    try:
+        yield server
+    finally:
+        stop_group(server.process)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests on the session's Prefect server run last, one after another (in their order):
+    the server is started by the first of them and idles through no other test."""
+    on_server = [item for item in items if "prefect_session_server" in item.fixturenames]
+    if on_server:
+        rest = [item for item in items if "prefect_session_server" not in item.fixturenames]
+        items[:] = rest + on_server
+
+
 @pytest.fixture(autouse=True)
 def private_rate_budgets(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     """Runs on one key share a lock file (flows.budget); tests keep theirs out of data/."""

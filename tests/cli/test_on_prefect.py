@@ -1,62 +1,18 @@
 """The Prefect flows still run the pipelines under Prefect: with PREFECT_API_URL set, the same
 `calbulk` command runs as a flow run on a real `prefect server start` (loopback, its own
-PREFECT_HOME), and the run and its artifact are on the server. The one place the suite pays
-for a Prefect server."""
+PREFECT_HOME; the session's one, ``prefect_session_server`` in tests/conftest.py, shared with
+tests/prefect), and the run and its artifact are on the server."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.cli.conftest import CALBULK
-from tests.conftest import free_port
-
-PREFECT = str(Path(sys.executable).parent / "prefect")
-
-
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory) -> Iterator[str]:
-    """``prefect server start`` on a free loopback port; yields its API URL; stopped (with its
-    whole process group) at teardown."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_UI_ENABLED": "false"}  # fmt: skip
-    env.pop("PREFECT_API_URL", None)
-    log = (home / "server.log").open("wb")
-    server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port",
-                               str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, (home / "server.log").read_text()
-            assert time.monotonic() < deadline, "prefect server did not start in 180 s"
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
-        log.close()
 
 
 def on_server(url: str, what: str, body: dict) -> list[dict]:
@@ -65,35 +21,39 @@ def on_server(url: str, what: str, body: dict) -> list[dict]:
     return response.json()
 
 
-def flow_runs(url: str, flow_name: str) -> list[dict]:
-    [flow] = [f for f in on_server(url, "flows", {}) if f["name"] == flow_name]
-    return [r for r in on_server(url, "flow_runs", {}) if r["flow_id"] == flow["id"]]
+def flow_runs(url: str, flow_name: str, folder: Path) -> list[dict]:
+    """The runs of ``flow_name`` whose parameters name a path in ``folder`` (this test's: the
+    server is the session's, other tests' runs are on it too)."""
+    body = {"flows": {"name": {"any_": [flow_name]}}, "limit": 200}
+    return [r for r in on_server(url, "flow_runs", body)
+            if str(folder) in json.dumps(r["parameters"])]  # fmt: skip
 
 
-def artifact(url: str, key: str) -> str:
-    body = {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC", "limit": 1}
+def artifact(url: str, run_id: str, key: str) -> str:
+    body = {"artifacts": {"key": {"any_": [key]}, "flow_run_id": {"any_": [run_id]}}}
     [found] = on_server(url, "artifacts", body)
     return found["data"]
 
 
 @pytest.mark.slow
 def test_with_prefect_api_url_the_command_is_a_flow_run_with_its_artifact(
-    prefect_server, env, sandbox, tmp_path
+    prefect_session_server, env, sandbox, tmp_path
 ):
-    on_prefect = {**env, "PREFECT_API_URL": prefect_server}
+    url = prefect_session_server.api_url
+    on_prefect = {**env, "PREFECT_API_URL": url}
 
     exported = subprocess.run([CALBULK, "export", "--out", str(tmp_path / "out"), "--json"],
                               env=on_prefect, cwd=tmp_path, capture_output=True, text=True,
                               timeout=300)  # fmt: skip
 
     assert exported.returncode == 0, exported.stdout + exported.stderr
-    assert exported.stderr.splitlines() == [f"running on Prefect at {prefect_server}"]
+    assert exported.stderr.splitlines() == [f"running on Prefect at {url}"]
     folder = Path(json.loads(exported.stdout)["folder"])
     assert (folder / "users.parquet").exists()
-    [run] = flow_runs(prefect_server, "export_org")
+    [run] = flow_runs(url, "export_org", tmp_path)
     assert run["state_type"] == "COMPLETED"
     users = json.loads((folder / "manifest.json").read_text())["tables"]["users"]["rows"]
-    assert f"| users | {users} | 1 |" in artifact(prefect_server, f"export-org-{sandbox.org_id}")
+    assert f"| users | {users} | 1 |" in artifact(url, run["id"], f"export-org-{sandbox.org_id}")
 
     path = tmp_path / "hr.csv"
     path.write_text("email\npf1@example.com\npf2@example.com\n")
@@ -103,6 +63,6 @@ def test_with_prefect_api_url_the_command_is_a_flow_run_with_its_artifact(
 
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert "rows: 2 created" in imported.stdout
-    [run] = flow_runs(prefect_server, "import_file")
+    [run] = flow_runs(url, "import_file", tmp_path)
     assert run["state_type"] == "COMPLETED"
-    assert "| created | 2 |" in artifact(prefect_server, "import-file")
+    assert "| created | 2 |" in artifact(url, run["id"], "import-file")

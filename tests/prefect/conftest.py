@@ -1,6 +1,8 @@
 """Real Prefect processes for deployment tests: `prefect server start` on a free loopback port
 with SQLite in a temporary PREFECT_HOME, and `prefect worker start` processes. Every process
-runs in its own session and is stopped (its whole process group) at teardown."""
+runs in its own session and is stopped (its whole process group) at teardown: the workers at
+the end of their test, the server (one per test session, ``prefect_session_server`` in
+tests/conftest.py) at the end of the session. Each module gets the server emptied."""
 
 from __future__ import annotations
 
@@ -54,7 +56,14 @@ class PrefectServer:
         return env
 
     def api(self, method: str, path: str, **kwargs) -> httpx.Response:
-        response = httpx.request(method, self.api_url + path, timeout=30, **kwargs)
+        """One API call; a 503 (the server's "SQLite is busy, try again", which Prefect's own
+        client retries too) is tried again for up to 30 s."""
+        deadline = time.monotonic() + 30
+        while True:
+            response = httpx.request(method, self.api_url + path, timeout=30, **kwargs)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         response.raise_for_status()
         return response
 
@@ -99,14 +108,48 @@ def start_server(home: Path, scheduler_seconds: float = 2) -> PrefectServer:
         time.sleep(0.5)
 
 
+# What a module may leave on the session's server, emptied before the next module starts:
+# (filter path, delete path template, key). Deleting a flow deletes its runs.
+LEFTOVERS = (
+    ("/deployments/filter", "/deployments/{}", "id"),  # first: the scheduler stops adding runs
+    ("/flows/filter", "/flows/{}", "id"),
+    ("/work_pools/filter", "/work_pools/{}", "name"),
+    ("/v2/concurrency_limits/filter", "/v2/concurrency_limits/{}", "id"),
+    ("/automations/filter", "/automations/{}", "id"),
+    ("/block_documents/filter", "/block_documents/{}", "id"),
+    ("/artifacts/filter", "/artifacts/{}", "id"),
+    ("/variables/filter", "/variables/{}", "id"),
+)
+
+
+def clear_server(server: PrefectServer) -> None:
+    """Empty the server as a fresh one is: no flows (so no runs or deployments), work pools,
+    global concurrency limits, automations, blocks, artifacts or variables. A module then sees
+    the server as it would see one of its own (the deployments of prefect.yaml have fixed
+    names, and tests count the runs and limits there are), for a second instead of a start."""
+    for find, delete, key in LEFTOVERS:
+        for _ in range(100):  # pages of 200; a bound in case a delete does not take
+            items = server.api("POST", find, json={"limit": 200}).json()
+            if not items:
+                break
+            for item in items:
+                try:
+                    server.api("DELETE", delete.format(item[key]))
+                except httpx.HTTPStatusError as exc:  # gone with something deleted before
+                    if exc.response.status_code != 404:
+                        raise
+        else:
+            raise AssertionError(f"could not empty {find} on the session's Prefect server")
+    runs = server.api("POST", "/flow_runs/filter", json={"limit": 1}).json()
+    assert runs == [], f"flow runs left after their flows were deleted: {runs}"
+
+
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    """A real `prefect server start` for this test module, stopped at its end."""
-    server = start_server(tmp_path_factory.mktemp("prefect-home"))
-    try:
-        yield server
-    finally:
-        stop_group(server.process)
+def prefect_server(prefect_session_server: PrefectServer) -> PrefectServer:
+    """The session's real `prefect server start` (tests/conftest.py), emptied for this
+    module: one server start per session instead of one per module."""
+    clear_server(prefect_session_server)
+    return prefect_session_server
 
 
 @pytest.fixture
@@ -143,7 +186,7 @@ def wait_for_final_state(server: PrefectServer, run_id: str, timeout: float = 30
         run = server.api("GET", f"/flow_runs/{run_id}").json()
         if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
             return run
-        time.sleep(1)
+        time.sleep(0.5)
     raise AssertionError(f"flow run {run_id} not finished after {timeout}s: {run['state']}")
 
 

@@ -73,7 +73,7 @@ def test_nightly_backup_on_a_real_server_and_worker(
     save_secret_block(server, box.api_key)
     worker_env = server.env(
         CAL_API_URL=box.base_url, CAL_ORG_ID=str(box.org_id), CAL_RATE_LIMIT="100000",
-        CAL_API_KEY_BLOCK=BLOCK, CALBULK_HOME=str(REPO_ROOT), PREFECT_WORKER_QUERY_SECONDS="2",
+        CAL_API_KEY_BLOCK=BLOCK, CALBULK_HOME=str(REPO_ROOT), PREFECT_WORKER_QUERY_SECONDS="1",
     )  # fmt: skip
     start_worker(worker_env)
 
@@ -215,7 +215,7 @@ def test_a_failed_backup_ends_failed_with_the_reason_and_notifies(
     worker_env = server.env(
         CAL_API_URL=box.base_url, CAL_ORG_ID=str(box.org_id), CAL_RATE_LIMIT="100000",
         CAL_API_KEY="cal_" + "0" * 32, CALBULK_HOME=str(REPO_ROOT),
-        PREFECT_WORKER_QUERY_SECONDS="2",
+        PREFECT_WORKER_QUERY_SECONDS="1",
     )  # fmt: skip
     start_worker(worker_env)
     run = trigger(server, tmp_path / "backups")
