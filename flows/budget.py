@@ -40,7 +40,8 @@ from calapi import KeyLimit, Settings, key_fingerprint
 FOLDER_ENV = "CALBULK_RATELIMIT_DIR"  # where the lock files live (default: default_folder())
 KEEP = 2.0  # seconds of send times kept beyond the longest window
 GRAIN = 1000  # Prefect slots per request (see PrefectBudget)
-POLL = 0.05  # seconds between attempts at a Prefect limit that is full
+MIN_WAIT = 0.002  # seconds: after a denial, at least this before the next take
+MAX_WAIT = 1.0  # seconds: at most this before a full Prefect limit is read again
 
 
 def sliding_wait(sends: list[float], limit: int, span: float, now: float) -> float:
@@ -117,28 +118,35 @@ def _read_state(handle) -> dict:
     return {"limits": dict(state.get("limits") or {}), "sends": list(state.get("sends") or [])}
 
 
-BUCKET = 1.5  # requests a Prefect limit may let through at once: paced, with slack for jitter
+SLACK_REQUESTS = 0.25  # a Prefect bucket's room beyond one request: a late take loses nothing
+EDGE = 0.01  # requests kept off the bound, so a span never holds exactly one more
 
 
 def decay_for(limit: int, window: float, pad: float) -> tuple[float, float]:
-    """Requests a Prefect rate limit holds at once, and how many it frees per second, such
-    that no ``window + pad`` seconds admit more than ``limit``: a bucket of ``size`` refilled
-    at ``rate`` admits at most ``size + rate * (window + pad)``. The bucket is kept small
-    (sends are paced) and the rest of the limit is the refill."""
-    size = min(BUCKET, float(limit))
-    return size, (limit - size) / (window + pad)
+    """Requests a Prefect rate limit holds at once (``size``), and how many it frees per
+    second (``rate``), such that no ``window + pad`` seconds admit more than ``limit``.
+
+    A bucket that starts full admits its k-th request of a span once ``size - 1 + rate * t
+    >= k - 1``: a span of ``T`` seconds admits ``floor(size + rate * T)`` at most, so
+    ``size + rate * T < limit + 1`` is the bound (counting the bucket AND the whole refill
+    against the limit, as this did before, gave away one request per window: 5% of a
+    compressed 20-request limit). The bucket holds one request plus ``SLACK_REQUESTS``, so
+    a take a little late (the round trip to the server, a busy machine) loses no refill."""
+    size = min(1.0 + SLACK_REQUESTS, float(limit))
+    return size, (limit + 1 - size - EDGE) / (window + pad)
 
 
 class PrefectBudget:
     """The key's budget on a Prefect server: one global concurrency limit per named limit,
     taken with ``mode="rate_limit"`` as `prefect.concurrency.asyncio.rate_limit` does.
 
-    Prefect decays a limit's slots in whole slots counted from its last update, and every
-    update (a denied attempt too) restarts that count: with one slot per request, runs that
-    retry would wait far longer than the decay says. So a request takes ``GRAIN`` slots of a
-    limit ``GRAIN`` times as large, decaying ``GRAIN`` times as fast (the same budget, a
-    restart costs a thousandth of a request), and a full limit is tried again every ``POLL``
-    seconds rather than after Prefect's suggested wait, which grows with every denial.
+    Prefect decays a limit's slots in whole slots counted from its last update, so a
+    request takes ``GRAIN`` slots of a limit ``GRAIN`` times as large, decaying ``GRAIN``
+    times as fast (the same budget; the whole slot a successful take rounds away is a
+    thousandth of a request). A full limit is not polled: the denial is followed by one
+    read of the limit (its slots after decay; a read changes nothing), and the run sleeps
+    until its request fits, then takes it (Prefect's own Retry-After grows with every
+    denial, and polling would load the server and be late by up to the poll's interval).
     """
 
     PREFIX = "calbulk-key"
@@ -147,6 +155,7 @@ class PrefectBudget:
         self.fingerprint = fingerprint
         self.pad = pad  # a round trip to the Prefect server sits between slot and send
         self.seconds_waited = 0.0
+        self.denials = 0  # takes the server refused (another run got there first)
         self._made: dict[str, tuple[int, float]] = {}
         self._found: list[str] | None = None
         self._lock = asyncio.Lock()
@@ -174,9 +183,21 @@ class PrefectBudget:
                 except httpx.HTTPStatusError as exc:
                     if exc.response.status_code != 423:
                         raise
-                    wait = min(float(exc.response.headers.get("Retry-After") or POLL), POLL)
-                    self.seconds_waited += wait
-                    await asyncio.sleep(wait)
+                self.denials += 1
+                wait = await self._until_room(client, names)
+                self.seconds_waited += wait
+                await asyncio.sleep(wait)
+
+    async def _until_room(self, client, names: list[str]) -> float:
+        """Seconds until every limit named has room for one request, from their slots
+        after decay as the server reads them now (plus the floor's rounding)."""
+        wait = 0.0
+        for name in names:
+            gcl = await client.read_global_concurrency_limit_by_name(name)
+            over = gcl.active_slots + GRAIN - gcl.limit
+            if over > 0 and gcl.slot_decay_per_second > 0:
+                wait = max(wait, (over + 1) / gcl.slot_decay_per_second)
+        return min(max(wait, MIN_WAIT), MAX_WAIT)
 
     async def _existing(self, client) -> list[str]:
         """The key's limits some run created already (read once per run)."""
@@ -189,14 +210,22 @@ class PrefectBudget:
         return self._found
 
     async def _ensure(self, client, k: KeyLimit) -> None:
-        """Create (or correct) the limit the first time this run learns it."""
+        """Create (or correct) the limit the first time this run learns it. Two runs that
+        learn it at once both try to create it: the one that finds it made updates it."""
+        from prefect.exceptions import ObjectAlreadyExists
+
         size, rate = decay_for(k.limit, k.window, self.pad)
         shape = (round(size * GRAIN), rate * GRAIN)
         if self._made.get(k.name) == shape:
             return
-        await client.upsert_global_concurrency_limit_by_name(
-            self.name(k), shape[0], slot_decay_per_second=shape[1]
-        )
+        try:
+            await client.upsert_global_concurrency_limit_by_name(
+                self.name(k), shape[0], slot_decay_per_second=shape[1]
+            )
+        except ObjectAlreadyExists:
+            await client.upsert_global_concurrency_limit_by_name(
+                self.name(k), shape[0], slot_decay_per_second=shape[1]
+            )
         self._made[k.name] = shape
 
 
