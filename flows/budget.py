@@ -19,7 +19,11 @@ Two :class:`calapi.SharedBudget` implementations, picked by :func:`with_shared_b
   Limitation: a Prefect limit counts slots, not who took them when, so this budget cannot
   report the other runs' sends; the limiter then takes every request not its own for
   another calbulk run, and a tool outside calbulk on the key is caught only by the tail
-  peek of each window and the 429 safety net (no share is kept for it).
+  peek of each window and the 429 safety net (no share is kept for it). Telling them apart
+  would need each run's send times on the server (a write per request besides the take,
+  racing every other run's): not worth it while the headers and the 429 hold guard the
+  key. Nor do the two budgets see each other: keep the runs on one key all on a Prefect
+  server or all off it (README, Rate limits).
 
 calapi's header following stays on in every run as the safety net.
 """
@@ -156,7 +160,9 @@ class PrefectBudget:
         self.pad = pad  # a round trip to the Prefect server sits between slot and send
         self.seconds_waited = 0.0
         self.denials = 0  # takes the server refused (another run got there first)
+        self._owed = 0  # sends let through before the key's limit existed, not yet charged
         self._made: dict[str, tuple[int, float]] = {}
+        self._windows: dict[str, float] = {}  # the longest window seen, per named limit
         self._found: list[str] | None = None
         self._lock = asyncio.Lock()
 
@@ -174,19 +180,24 @@ class PrefectBudget:
                     await self._ensure(client, k)
                 # before the headers say the key's limits (the probe): another run's, if any
                 names = [self.name(k) for k in learned] or await self._existing(client)
-            if not names:
-                return  # the first run on the key: its probe goes alone
-            while True:
-                try:
-                    await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
-                    return
-                except httpx.HTTPStatusError as exc:
-                    if exc.response.status_code != 423:
-                        raise
-                self.denials += 1
-                wait = await self._until_room(client, names)
-                self.seconds_waited += wait
-                await asyncio.sleep(wait)
+            if not names:  # the first run on the key: its probe goes before a limit exists
+                self._owed += 1
+                return
+            # a probe sent without a slot is charged first: runs that start together each
+            # probe before either made the limit, and the first window holds those too
+            owed, self._owed = self._owed, 0
+            for _ in range(owed + 1):
+                while True:
+                    try:
+                        await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
+                        break
+                    except httpx.HTTPStatusError as exc:
+                        if exc.response.status_code != 423:
+                            raise
+                    self.denials += 1
+                    wait = await self._until_room(client, names)
+                    self.seconds_waited += wait
+                    await asyncio.sleep(wait)
 
     async def _until_room(self, client, names: list[str]) -> float:
         """Seconds until every limit named has room for one request, from their slots
@@ -210,21 +221,40 @@ class PrefectBudget:
         return self._found
 
     async def _ensure(self, client, k: KeyLimit) -> None:
-        """Create (or correct) the limit the first time this run learns it. Two runs that
-        learn it at once both try to create it: the one that finds it made updates it."""
-        from prefect.exceptions import ObjectAlreadyExists
+        """Create the limit, or make it stricter, when this run learns a shape for it.
 
-        size, rate = decay_for(k.limit, k.window, self.pad)
+        A shape only ever gets stricter: a run that starts inside a window the API opened
+        earlier first sees that window's rest as its length (the reset header), and a
+        limit shaped from it would decay too fast for every run on the key. So each run
+        shapes from the longest window it has seen, and a limit some run made slower is
+        kept (a key whose limit was raised keeps its old pace until the limit is deleted:
+        ``prefect gcl delete calbulk-key-...``)."""
+        from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+        window = self._windows[k.name] = max(self._windows.get(k.name, 0.0), k.window)
+        size, rate = decay_for(k.limit, window, self.pad)
         shape = (round(size * GRAIN), rate * GRAIN)
         if self._made.get(k.name) == shape:
             return
+        name = self.name(k)
         try:
+            found = await client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            found = None
+        if found is None:
+            try:
+                await client.upsert_global_concurrency_limit_by_name(
+                    name, shape[0], slot_decay_per_second=shape[1]
+                )
+                self._made[k.name] = shape
+                return
+            except ObjectAlreadyExists:  # another run made it meanwhile
+                found = await client.read_global_concurrency_limit_by_name(name)
+        if found.limit > shape[0] or found.slot_decay_per_second > shape[1]:
+            limit = min(found.limit, shape[0])
+            decay = min(found.slot_decay_per_second, shape[1])
             await client.upsert_global_concurrency_limit_by_name(
-                self.name(k), shape[0], slot_decay_per_second=shape[1]
-            )
-        except ObjectAlreadyExists:
-            await client.upsert_global_concurrency_limit_by_name(
-                self.name(k), shape[0], slot_decay_per_second=shape[1]
+                name, limit, slot_decay_per_second=decay
             )
         self._made[k.name] = shape
 
