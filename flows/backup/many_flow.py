@@ -56,10 +56,10 @@ async def child_outcome(org: dict, run: FlowRun) -> dict:
     row = {"name": org["name"], "org_id": org_id, "outcome": "failed", "rows": 0, "requests": 0,
            "seconds": round(duration(run).total_seconds(), 2), "folder": None, "error": None,
            "flow_run": run.name, "worker": None}  # fmt: skip
-    for log in logs:
-        match = WORKER_LINE.search(log.message)
-        if match:
-            row["worker"] = match.group(1)
+    # two workers that pick the run up at once both log it; the server aborts one's
+    # submission without naming it, so the row names both then
+    trying = sorted({m.group(1) for log in logs if (m := WORKER_LINE.search(log.message))})
+    row["worker"] = " or ".join(trying) or None
     tables = by_key.get(f"backup-org-{org_id}-tables")
     if run.state is not None and run.state.is_completed() and tables is not None:
         data = json.loads(tables.data) if isinstance(tables.data, str) else tables.data

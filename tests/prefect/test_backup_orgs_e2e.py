@@ -7,8 +7,13 @@ workers, every good org's snapshot is exact, the refused org fails alone, and th
 ends Failed while its table still lists every org (the CLI exits 1).
 
 The wall time against the slowest org alone is measured by bench/scale.py ("wall / slowest
-alone"), not asserted here: the team's rule is no timed assertions in tests, and on a shared
-2-core machine the ratio swung from 1.26x to 1.74x between identical runs."""
+alone", with where each run's time went), not asserted here: the team's rule is no timed
+assertions in tests, and it is not reliable on one shared 2-core machine (1.13x-1.74x
+between identical runs): of a ~12-16 s single-org run, ~8 s is Prefect's (the CLI and the
+parent run starting, the worker's poll, its process importing calbulk, the parent's poll),
+and three orgs' processes starting and validating at once share the same 2 cores (process
+start 3.1 s alone, 4.7 s for three; backup 5.0 s alone, 8.7 s for three), which workers on
+separate machines would not."""
 
 from __future__ import annotations
 
@@ -119,9 +124,9 @@ def test_three_orgs_spread_over_two_workers(
         assert run["parameters"]["api_key_env"] in keys
         assert not set(keys.values()) & set(json.dumps(run["parameters"]).split('"'))
     for name, box in boxes.items():
-        # the table's worker: the one that ran it, or (both picked it up) one of the two
+        # the table's worker: the one that ran it, or (both picked it up) both, named
         assert workers[box.org_id] in trying[box.org_id]
-        assert rows[name]["worker"] in trying[box.org_id]
+        assert rows[name]["worker"] == " or ".join(sorted(trying[box.org_id]))
         folder = Path(rows[name]["folder"])
         assert folder.parent == out / "out" / str(box.org_id)
         assert_snapshot_exact(folder, box)
