@@ -9,7 +9,13 @@ with two ``prefect worker start --pool calbulk --limit 2`` workers:
 
 and prints each wall time next to the sum of those orgs' single-org times, its ratio to the
 slowest of them alone (issue 12 aims at 1.5x or less on two workers), and the requests per
-org (as the run's ``--json`` reports them). Everything it starts is stopped at the end.
+org (as the run's ``--json`` reports them). On Prefect it also prints where each run's wall
+time went, from the child runs' state history (median / max over the orgs): ``submit``
+(command start to the child run created: the CLI and parent flow starting), ``pickup``
+(created to Pending: a worker polling), ``start`` (Pending to Running: the worker's
+process importing calbulk), ``backup`` (Running to Completed) and ``after`` (the last child
+done to the command's end: the parent noticing and tabling). Everything it starts is
+stopped at the end.
 
 Usage: ``python bench/scale.py [--users 20] [--rate-limit 8] [--rate-window 2]
 [--parallel 4] [--no-prefect]``; a few minutes on 2 cores.
@@ -20,11 +26,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+
+import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -50,21 +60,61 @@ def orgs_file(folder: Path, boxes: list) -> Path:
 def run(env: dict, folder: Path, boxes: list, parallel: int) -> tuple[float, dict]:
     path = orgs_file(folder, boxes)
     started = time.monotonic()
+    folder.joinpath("started").write_text(str(time.time()))
     done = subprocess.run([CALBULK, "backup", "--orgs", str(path), "--out", str(folder / "out"),
                            "--parallel", str(parallel), "--json"], env=env, cwd=folder,
                           capture_output=True, text=True, timeout=900)  # fmt: skip
     seconds = time.monotonic() - started
+    folder.joinpath("ended").write_text(str(time.time()))
     if done.returncode != 0:
         raise SystemExit(f"calbulk backup --orgs failed:\n{done.stdout}\n{done.stderr}")
     return seconds, json.loads(done.stdout)
 
 
-def measure(label: str, env: dict, work: Path, boxes: list, parallel: int, indexed) -> None:
+def phases(api_url: str, folder: Path) -> dict[str, list[float]]:
+    """Seconds of each phase of the child runs ``calbulk backup --orgs`` made in ``folder``,
+    from their state history on the server (see the module's docstring)."""
+    started, ended = (float(folder.joinpath(n).read_text()) for n in ("started", "ended"))
+    body = {"flows": {"name": {"any_": ["backup_org"]}}, "limit": 200}
+    runs = [r for r in httpx.post(f"{api_url}/flow_runs/filter", json=body, timeout=30).json()
+            if r["parameters"].get("out") == str(folder / "out")]  # fmt: skip
+    out: dict[str, list[float]] = {k: [] for k in ("submit", "pickup", "start", "backup")}
+    done = []
+    for run in runs:
+        states = httpx.get(f"{api_url}/flow_run_states/", params={"flow_run_id": run["id"]},
+                           timeout=30).json()  # fmt: skip
+        at = {}
+        for state in states:  # the first time the run entered each state
+            at.setdefault(state["type"], datetime.fromisoformat(state["timestamp"]).timestamp())
+        created = datetime.fromisoformat(run["created"]).timestamp()
+        out["submit"].append(created - started)
+        out["pickup"].append(at["PENDING"] - created)
+        out["start"].append(at["RUNNING"] - at["PENDING"])
+        out["backup"].append(at["COMPLETED"] - at["RUNNING"])
+        done.append(at["COMPLETED"])
+    out["after"] = [ended - max(done)]
+    return out
+
+
+def show_phases(label: str, found: dict[str, list[float]]) -> None:
+    shown = (f"{name} {statistics.median(v):.1f}/{max(v):.1f}" for name, v in found.items())
+    print(f"      {label}: " + ", ".join(shown))
+
+
+def measure(label: str, env: dict, work: Path, boxes: list, parallel: int, indexed,
+            api_url: str | None = None) -> None:  # fmt: skip
     alone = []
     for i, box in enumerate(boxes):
         seconds, _ = run(env, work / f"{label}-alone-{i}", [box], parallel)
         alone.append(seconds)
     print(f"\n{label}: each org alone: " + ", ".join(f"{s:.1f}" for s in alone) + " s")
+    if api_url:
+        print("  where the time went, median/max seconds over the orgs:")
+        alone_phases: dict[str, list[float]] = {}
+        for i in range(len(boxes)):
+            for name, values in phases(api_url, work / f"{label}-alone-{i}").items():
+                alone_phases.setdefault(name, []).extend(values)
+        show_phases("each alone", alone_phases)
     print(f"{'orgs':>5} {'wall s':>8} {'sum alone s':>12} {'speed-up':>9} "
           f"{'wall/slowest alone':>19}  requests per org")  # fmt: skip
     for size in SIZES:
@@ -75,6 +125,8 @@ def measure(label: str, env: dict, work: Path, boxes: list, parallel: int, index
         slowest = max(alone[:size])
         print(f"{size:>5} {wall:>8.1f} {summed:>12.1f} {summed / wall:>8.2f}x "
               f"{wall / slowest:>18.2f}x  min {min(requests)} max {max(requests)}")  # fmt: skip
+        if api_url:
+            show_phases(f"{size} orgs", phases(api_url, work / f"{label}-{size}"))
         indexed.append((label, size, wall, summed))
 
 
@@ -116,7 +168,7 @@ def main() -> None:
                     [PREFECT, "worker", "start", "--pool", "calbulk", "--limit", "2",
                      "--name", name], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
                     start_new_session=True))  # fmt: skip
-            measure("two workers", env, work, boxes, args.parallel, results)
+            measure("two workers", env, work, boxes, args.parallel, results, server.api_url)
     finally:
         for process in workers:
             stop_group(process)

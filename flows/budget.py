@@ -19,7 +19,11 @@ Two :class:`calapi.SharedBudget` implementations, picked by :func:`with_shared_b
   Limitation: a Prefect limit counts slots, not who took them when, so this budget cannot
   report the other runs' sends; the limiter then takes every request not its own for
   another calbulk run, and a tool outside calbulk on the key is caught only by the tail
-  peek of each window and the 429 safety net (no share is kept for it).
+  peek of each window and the 429 safety net (no share is kept for it). Telling them apart
+  would need each run's send times on the server (a write per request besides the take,
+  racing every other run's): not worth it while the headers and the 429 hold guard the
+  key. Nor do the two budgets see each other: keep the runs on one key all on a Prefect
+  server or all off it (README, Rate limits).
 
 calapi's header following stays on in every run as the safety net.
 """
@@ -40,7 +44,8 @@ from calapi import KeyLimit, Settings, key_fingerprint
 FOLDER_ENV = "CALBULK_RATELIMIT_DIR"  # where the lock files live (default: default_folder())
 KEEP = 2.0  # seconds of send times kept beyond the longest window
 GRAIN = 1000  # Prefect slots per request (see PrefectBudget)
-POLL = 0.05  # seconds between attempts at a Prefect limit that is full
+MIN_WAIT = 0.002  # seconds: after a denial, at least this before the next take
+MAX_WAIT = 1.0  # seconds: at most this before a full Prefect limit is read again
 
 
 def sliding_wait(sends: list[float], limit: int, span: float, now: float) -> float:
@@ -117,28 +122,37 @@ def _read_state(handle) -> dict:
     return {"limits": dict(state.get("limits") or {}), "sends": list(state.get("sends") or [])}
 
 
-BUCKET = 1.5  # requests a Prefect limit may let through at once: paced, with slack for jitter
+SLACK_REQUESTS = 0.25  # a Prefect bucket's room beyond one request: a late take loses nothing
+EDGE = 0.01  # requests kept off the bound, so a span never holds exactly one more
 
 
 def decay_for(limit: int, window: float, pad: float) -> tuple[float, float]:
-    """Requests a Prefect rate limit holds at once, and how many it frees per second, such
-    that no ``window + pad`` seconds admit more than ``limit``: a bucket of ``size`` refilled
-    at ``rate`` admits at most ``size + rate * (window + pad)``. The bucket is kept small
-    (sends are paced) and the rest of the limit is the refill."""
-    size = min(BUCKET, float(limit))
-    return size, (limit - size) / (window + pad)
+    """Requests a Prefect rate limit holds at once (``size``), and how many it frees per
+    second (``rate``), such that no ``window + pad`` seconds admit more than ``limit``.
+
+    A bucket that starts full admits its k-th request of a span once ``size - 1 + rate * t
+    >= k - 1``: a span of ``T`` seconds admits ``floor(size + rate * T)`` at most, so
+    ``size + rate * T < limit + 1`` is the bound (counting the bucket AND the whole refill
+    against the limit, as this did before, gave away one request per window: 5% of a
+    compressed 20-request limit). The bucket holds one request plus ``SLACK_REQUESTS``, so
+    a take a little late (the round trip to the server, a busy machine) loses no refill."""
+    size = min(1.0 + SLACK_REQUESTS, float(limit))
+    return size, (limit + 1 - size - EDGE) / (window + pad)
 
 
 class PrefectBudget:
     """The key's budget on a Prefect server: one global concurrency limit per named limit,
     taken with ``mode="rate_limit"`` as `prefect.concurrency.asyncio.rate_limit` does.
 
-    Prefect decays a limit's slots in whole slots counted from its last update, and every
-    update (a denied attempt too) restarts that count: with one slot per request, runs that
-    retry would wait far longer than the decay says. So a request takes ``GRAIN`` slots of a
-    limit ``GRAIN`` times as large, decaying ``GRAIN`` times as fast (the same budget, a
-    restart costs a thousandth of a request), and a full limit is tried again every ``POLL``
-    seconds rather than after Prefect's suggested wait, which grows with every denial.
+    Prefect decays a limit's slots in whole slots counted from its last update, so a
+    request takes ``GRAIN`` slots of a limit ``GRAIN`` times as large, decaying ``GRAIN``
+    times as fast (the same budget; the whole slot a successful take rounds away is a
+    thousandth of a request). A full limit is not polled: the denial is followed by one
+    read of the limit (its slots after decay; a read changes nothing), and the run sleeps
+    until its request fits, then takes it (Prefect's own Retry-After grows with every
+    denial; polling every 50 ms, as this did, cost each waiting run ~4 denied writes per
+    request and up to 50 ms of lateness, more than the bucket's slack covers at a fast
+    key. Measured: a denial does not lose the decay since the last take).
     """
 
     PREFIX = "calbulk-key"
@@ -147,7 +161,10 @@ class PrefectBudget:
         self.fingerprint = fingerprint
         self.pad = pad  # a round trip to the Prefect server sits between slot and send
         self.seconds_waited = 0.0
+        self.denials = 0  # takes the server refused (another run got there first)
+        self._owed = 0  # sends let through before the key's limit existed, not yet charged
         self._made: dict[str, tuple[int, float]] = {}
+        self._windows: dict[str, float] = {}  # the longest window seen, per named limit
         self._found: list[str] | None = None
         self._lock = asyncio.Lock()
 
@@ -165,18 +182,35 @@ class PrefectBudget:
                     await self._ensure(client, k)
                 # before the headers say the key's limits (the probe): another run's, if any
                 names = [self.name(k) for k in learned] or await self._existing(client)
-            if not names:
-                return  # the first run on the key: its probe goes alone
-            while True:
-                try:
-                    await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
-                    return
-                except httpx.HTTPStatusError as exc:
-                    if exc.response.status_code != 423:
-                        raise
-                    wait = min(float(exc.response.headers.get("Retry-After") or POLL), POLL)
+            if not names:  # the first run on the key: its probe goes before a limit exists
+                self._owed += 1
+                return
+            # a probe sent without a slot is charged first: runs that start together each
+            # probe before either made the limit, and the first window holds those too
+            owed, self._owed = self._owed, 0
+            for _ in range(owed + 1):
+                while True:
+                    try:
+                        await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
+                        break
+                    except httpx.HTTPStatusError as exc:
+                        if exc.response.status_code != 423:
+                            raise
+                    self.denials += 1
+                    wait = await self._until_room(client, names)
                     self.seconds_waited += wait
                     await asyncio.sleep(wait)
+
+    async def _until_room(self, client, names: list[str]) -> float:
+        """Seconds until every limit named has room for one request, from their slots
+        after decay as the server reads them now (plus the floor's rounding)."""
+        wait = 0.0
+        for name in names:
+            gcl = await client.read_global_concurrency_limit_by_name(name)
+            over = gcl.active_slots + GRAIN - gcl.limit
+            if over > 0 and gcl.slot_decay_per_second > 0:
+                wait = max(wait, (over + 1) / gcl.slot_decay_per_second)
+        return min(max(wait, MIN_WAIT), MAX_WAIT)
 
     async def _existing(self, client) -> list[str]:
         """The key's limits some run created already (read once per run)."""
@@ -189,14 +223,41 @@ class PrefectBudget:
         return self._found
 
     async def _ensure(self, client, k: KeyLimit) -> None:
-        """Create (or correct) the limit the first time this run learns it."""
-        size, rate = decay_for(k.limit, k.window, self.pad)
+        """Create the limit, or make it stricter, when this run learns a shape for it.
+
+        A shape only ever gets stricter: a run that starts inside a window the API opened
+        earlier first sees that window's rest as its length (the reset header), and a
+        limit shaped from it would decay too fast for every run on the key. So each run
+        shapes from the longest window it has seen, and a limit some run made slower is
+        kept (a key whose limit was raised keeps its old pace until the limit is deleted:
+        ``prefect gcl delete calbulk-key-...``)."""
+        from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+        window = self._windows[k.name] = max(self._windows.get(k.name, 0.0), k.window)
+        size, rate = decay_for(k.limit, window, self.pad)
         shape = (round(size * GRAIN), rate * GRAIN)
         if self._made.get(k.name) == shape:
             return
-        await client.upsert_global_concurrency_limit_by_name(
-            self.name(k), shape[0], slot_decay_per_second=shape[1]
-        )
+        name = self.name(k)
+        try:
+            found = await client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            found = None
+        if found is None:
+            try:
+                await client.upsert_global_concurrency_limit_by_name(
+                    name, shape[0], slot_decay_per_second=shape[1]
+                )
+                self._made[k.name] = shape
+                return
+            except ObjectAlreadyExists:  # another run made it meanwhile
+                found = await client.read_global_concurrency_limit_by_name(name)
+        if found.limit > shape[0] or found.slot_decay_per_second > shape[1]:
+            limit = min(found.limit, shape[0])
+            decay = min(found.slot_decay_per_second, shape[1])
+            await client.upsert_global_concurrency_limit_by_name(
+                name, limit, slot_decay_per_second=decay
+            )
         self._made[k.name] = shape
 
 

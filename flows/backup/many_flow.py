@@ -7,7 +7,9 @@ artifact ``backup-orgs`` of each org's outcome, rows, requests, time and worker.
 parameters name each org's key source (``api_key_env``: a variable of the *worker's*
 environment, or ``api_key_block``: a Secret block), never a key: the run resolves it on the
 worker. A failed org is a row of the table (and a Failed child run with its
-``backup-org-<id>-failed`` artifact); it never stops the others.
+``backup-org-<id>-failed`` artifact); it never stops the others, and the parent run then
+ends Failed (naming the orgs), its rows still its result: :func:`run_backup_orgs` runs the
+flow and returns them either way (the CLI's exit code says the rest).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
+from prefect.states import Failed, State
 
 from flows.backup.pipeline import DEFAULT_KEEP, DEFAULT_OUT
 from flows.export.snapshot import DEFAULT_FORMATS
@@ -53,10 +56,10 @@ async def child_outcome(org: dict, run: FlowRun) -> dict:
     row = {"name": org["name"], "org_id": org_id, "outcome": "failed", "rows": 0, "requests": 0,
            "seconds": round(duration(run).total_seconds(), 2), "folder": None, "error": None,
            "flow_run": run.name, "worker": None}  # fmt: skip
-    for log in logs:
-        match = WORKER_LINE.search(log.message)
-        if match:
-            row["worker"] = match.group(1)
+    # two workers that pick the run up at once both log it; the server aborts one's
+    # submission without naming it, so the row names both then
+    trying = sorted({m.group(1) for log in logs if (m := WORKER_LINE.search(log.message))})
+    row["worker"] = " or ".join(trying) or None
     tables = by_key.get(f"backup-org-{org_id}-tables")
     if run.state is not None and run.state.is_completed() and tables is not None:
         data = json.loads(tables.data) if isinstance(tables.data, str) else tables.data
@@ -125,7 +128,21 @@ async def backup_orgs(
         key="backup-orgs",
         description=f"One backup_org run per organization ({len(rows)}) under {out}",
     )
+    failed = [row["name"] for row in rows if row["outcome"] != "ok"]
+    if failed:  # the run is Failed, as its failed children are; the table says which
+        message = f"{len(failed)} of {len(rows)} organization(s) failed: {', '.join(failed)}"
+        return Failed(message=message, data=rows)
     return rows
 
 
-__all__ = ["DEPLOYMENT", "backup_orgs"]
+async def run_backup_orgs(**parameters) -> list[dict]:
+    """Run the ``backup_orgs`` flow here and return its rows, whether it ended Completed
+    or Failed because an org failed; anything else that failed it is raised."""
+    state: State = await backup_orgs(**parameters, return_state=True)
+    rows = await state.aresult(raise_on_failure=False)
+    if isinstance(rows, BaseException):
+        raise rows
+    return rows
+
+
+__all__ = ["DEPLOYMENT", "backup_orgs", "run_backup_orgs"]

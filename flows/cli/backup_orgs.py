@@ -51,9 +51,9 @@ def backup_orgs_command(
     async def on_server() -> list[dict]:
         from dataclasses import asdict
 
-        from flows.backup.many_flow import backup_orgs
+        from flows.backup.many_flow import run_backup_orgs
 
-        return await backup_orgs(orgs=[asdict(entry) for entry in entries], out=str(out),
+        return await run_backup_orgs(orgs=[asdict(entry) for entry in entries], out=str(out),
                                  format=format, **keep)  # fmt: skip
 
     rows = run_pipeline(run, in_process, on_server)
