@@ -61,8 +61,11 @@ from dataclasses import dataclass, field
 
 from calapi._budget import CountingBudget, KeyLimit, SharedBudget
 
-SHARED_MEMORY = 6  # windows a sighting of another user of the key is remembered (a steady
-# tool may go unseen for a few windows: we only see it in windows where we send after it)
+SHARED_MEMORY = 2  # windows a sighting of another user of the key is remembered
+# A 429 we did not cause is proof, not an estimate: remembered longer, since a steady tool may go
+# unseen for windows in which we send nothing after it (estimates stay short: at sub-second
+# windows, whose resets round up to a second, they can be wrong and would starve the run).
+BLOCKED_MEMORY = 6
 PAD = 0.02  # seconds after the server's reset before a new window is assumed
 HOLD = 0.15  # of each window kept for its tail, when the headers show who else spent
 TAIL = 0.1  # of the window: its tail
@@ -176,16 +179,16 @@ class _NamedLimit:
         self.limit = limit
         self.ttl = ttl  # the longest reset seen outside a block: at least the window
         self.windows: deque[_Window] = deque(maxlen=4)
-        self._foreign: deque[tuple[float, int]] = deque()  # (seen at, spent by others)
+        self._foreign: list[tuple[float, int, int]] = []  # (seen at, spent by others, memory)
 
     def foreign_per_window(self, now: float) -> int:
-        while self._foreign and self._foreign[0][0] <= now - SHARED_MEMORY * self.ttl:
-            self._foreign.popleft()
-        return max((spent for _, spent in self._foreign), default=0)
+        self._foreign = [seen for seen in self._foreign if seen[0] > now - seen[2] * self.ttl]
+        return max((spent for _, spent, _ in self._foreign), default=0)
 
-    def note_foreign(self, now: float, spent: int) -> None:
+    def note_foreign(self, now: float, spent: int, memory: int = SHARED_MEMORY) -> None:
+        """Another user of the key spent ``spent`` per window, remembered ``memory`` windows."""
         if spent > 0:
-            self._foreign.append((now, spent))
+            self._foreign.append((now, spent, memory))
 
     def delay(
         self,
@@ -475,7 +478,8 @@ class RateLimiter:
             # Our own sends never cross the limit: someone else spent at least the rest.
             start = now - limit.ttl - self.latency - PAD
             runs = self._runs_sent(now - start) if self._runs_sent is not None else 0
-            limit.note_foreign(now, named.limit + 1 - self._ours_since(start, now) - runs)
+            spent = named.limit + 1 - self._ours_since(start, now) - runs
+            limit.note_foreign(now, spent, BLOCKED_MEMORY)
         reset = budget.longest_reset
         self.hold_until(now + (reset if reset is not None else self.window) + PAD, probe=True)
 
