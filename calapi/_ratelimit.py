@@ -327,9 +327,8 @@ class RateLimiter:
         waits = [0.0]
         seq = self._seq + 1
         runs = self._runs_since(now)
-        overdue = self._overdue(now)
+        overdue, in_flight = self._overdue(now), len(self._unanswered)
         for limit in self.limits.values():
-            in_flight = len(self._unanswered)
             waits.append(limit.delay(now, seq, in_flight, self.latency, runs, overdue))
         if self.cap is not None:
             waits.append(self._sliding(now, self.cap, self.window))
