@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,25 @@ from tests.prefect.conftest import PREFECT, start_server, stop_group  # noqa: E4
 
 CALBULK = str(Path(sys.executable).parent / "calbulk")
 SIZES = (1, 3, 10)
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(groups: list[int]) -> float:
+    """CPU seconds used by the process groups' live processes and their reaped children."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in groups:  # pgrp
+            total += sum(int(f) for f in fields[11:15]) / TICK  # utime stime cutime cstime
+    return total
+
+
+def cli_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def orgs_file(folder: Path, boxes: list) -> Path:
@@ -57,8 +77,16 @@ def orgs_file(folder: Path, boxes: list) -> Path:
     return path
 
 
-def run(env: dict, folder: Path, boxes: list, parallel: int) -> tuple[float, dict]:
+def run(
+    env: dict, folder: Path, boxes: list, parallel: int, watched: dict[str, list[int]] | None = None
+) -> tuple[float, dict, dict[str, float]]:
+    """One ``calbulk backup --orgs`` of ``boxes``: wall seconds, its --json outcome, and the
+    CPU seconds it cost: the command itself (``cli``) and each ``watched`` group of
+    processes (the workers with the flow-run processes they started, the server)."""
     path = orgs_file(folder, boxes)
+    watched = watched or {}
+    before = {name: cpu_of(pids) for name, pids in watched.items()}
+    cli_before = cli_cpu()
     started = time.monotonic()
     folder.joinpath("started").write_text(str(time.time()))
     done = subprocess.run([CALBULK, "backup", "--orgs", str(path), "--out", str(folder / "out"),
@@ -68,7 +96,13 @@ def run(env: dict, folder: Path, boxes: list, parallel: int) -> tuple[float, dic
     folder.joinpath("ended").write_text(str(time.time()))
     if done.returncode != 0:
         raise SystemExit(f"calbulk backup --orgs failed:\n{done.stdout}\n{done.stderr}")
-    return seconds, json.loads(done.stdout)
+    cpu = {"cli": cli_cpu() - cli_before}
+    cpu.update({name: cpu_of(pids) - before[name] for name, pids in watched.items()})
+    return seconds, json.loads(done.stdout), cpu
+
+
+def show_cpu(label: str, cpu: dict[str, float]) -> None:
+    print(f"      {label} CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
 
 
 def phases(api_url: str, folder: Path) -> dict[str, list[float]]:
@@ -101,30 +135,34 @@ def show_phases(label: str, found: dict[str, list[float]]) -> None:
     print(f"      {label}: " + ", ".join(shown))
 
 
-def measure(label: str, env: dict, work: Path, boxes: list, parallel: int, indexed,
-            api_url: str | None = None) -> None:  # fmt: skip
-    alone = []
-    for i, box in enumerate(boxes):
-        seconds, _ = run(env, work / f"{label}-alone-{i}", [box], parallel)
+def measure(label: str, env: dict, work: Path, boxes: list, args, indexed,
+            api_url: str | None = None, watched: dict | None = None) -> None:  # fmt: skip
+    alone, alone_cpu = [], []
+    for i, box in enumerate(boxes[: max(args.sizes)]):
+        seconds, _, cpu = run(env, work / f"{label}-alone-{i}", [box], args.parallel, watched)
         alone.append(seconds)
+        alone_cpu.append(cpu)
     print(f"\n{label}: each org alone: " + ", ".join(f"{s:.1f}" for s in alone) + " s")
+    print("  where the time went, median/max seconds over the orgs, and CPU seconds:")
+    show_cpu("each alone (median)",
+             {k: statistics.median(c[k] for c in alone_cpu) for k in alone_cpu[0]})  # fmt: skip
     if api_url:
-        print("  where the time went, median/max seconds over the orgs:")
         alone_phases: dict[str, list[float]] = {}
-        for i in range(len(boxes)):
+        for i in range(len(alone)):
             for name, values in phases(api_url, work / f"{label}-alone-{i}").items():
                 alone_phases.setdefault(name, []).extend(values)
         show_phases("each alone", alone_phases)
     print(f"{'orgs':>5} {'wall s':>8} {'sum alone s':>12} {'speed-up':>9} "
           f"{'wall/slowest alone':>19}  requests per org")  # fmt: skip
-    for size in SIZES:
+    for size in args.sizes:
         chosen = boxes[:size]
-        wall, outcome = run(env, work / f"{label}-{size}", chosen, parallel)
+        wall, outcome, cpu = run(env, work / f"{label}-{size}", chosen, args.parallel, watched)
         summed = sum(alone[:size])
         requests = [row["requests"] for row in outcome["orgs"]]
         slowest = max(alone[:size])
         print(f"{size:>5} {wall:>8.1f} {summed:>12.1f} {summed / wall:>8.2f}x "
               f"{wall / slowest:>18.2f}x  min {min(requests)} max {max(requests)}")  # fmt: skip
+        show_cpu(f"{size} orgs", cpu)
         if api_url:
             show_phases(f"{size} orgs", phases(api_url, work / f"{label}-{size}"))
         indexed.append((label, size, wall, summed))
@@ -137,12 +175,19 @@ def main() -> None:
     parser.add_argument("--rate-window", type=float, default=2.0)
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--no-prefect", action="store_true")
+    parser.add_argument("--no-in-process", action="store_true")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=list(SIZES),
+        help="org counts, e.g. 1,3 (default 1,3,10)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="calbulk-scale-"))
     boxes, workers, server = [], [], None
     results: list = []
     try:
-        for i in range(max(SIZES)):
+        for i in range(max(args.sizes)):
             boxes.append(launch_sandbox(work / f"sandbox-{i}", seed_users=args.users,
                                         seed=50 + i, rate_limit=args.rate_limit,
                                         rate_window=args.rate_window))  # fmt: skip
@@ -152,8 +197,9 @@ def main() -> None:
                     CALBULK_RATELIMIT_DIR=str(work / "ratelimit"))  # fmt: skip
         print(f"{len(boxes)} sandboxes, {args.users} users each, limit {args.rate_limit} "
               f"per {args.rate_window} s per key; --parallel {args.parallel}")  # fmt: skip
-        measure("in-process", {**base, "PREFECT_HOME": str(work / "ph")}, work, boxes,
-                args.parallel, results)  # fmt: skip
+        if not args.no_in_process:
+            measure("in-process", {**base, "PREFECT_HOME": str(work / "ph")}, work, boxes,
+                    args, results)  # fmt: skip
         if not args.no_prefect:
             server = start_server(work / "prefect-home")
             env = server.env(**keys, CALBULK_RATELIMIT_DIR=str(work / "ratelimit"),
@@ -168,7 +214,8 @@ def main() -> None:
                     [PREFECT, "worker", "start", "--pool", "calbulk", "--limit", "2",
                      "--name", name], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
                     start_new_session=True))  # fmt: skip
-            measure("two workers", env, work, boxes, args.parallel, results, server.api_url)
+            watched = {"workers": [w.pid for w in workers], "server": [server.process.pid]}
+            measure("two workers", env, work, boxes, args, results, server.api_url, watched)
     finally:
         for process in workers:
             stop_group(process)

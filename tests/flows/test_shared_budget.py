@@ -12,11 +12,20 @@ import bisect
 import json
 import math
 import stat
+import time
 
+import httpx
 import pytest
 
 from calapi import KeyLimit, RateLimiter, key_fingerprint
-from flows.budget import GRAIN, LockFileBudget, decay_for, with_shared_budget
+from flows.budget import (
+    BUSY_TRIES,
+    GRAIN,
+    LockFileBudget,
+    PrefectBudget,
+    decay_for,
+    with_shared_budget,
+)
 from flows.config import load_settings
 
 KEY = "cal_live_0123456789abcdef"
@@ -166,3 +175,68 @@ def test_a_run_is_told_the_other_runs_sends_not_its_own(tmp_path):
         clock.now += 0.1
     assert (mine.others_sent(10.0), theirs.others_sent(10.0)) == (2, 3)
     assert mine.others_sent(0.15) == 1  # only the last 0.15 s
+
+
+class BusyServer:
+    """A Prefect client whose server answers a take 503 (its SQLite database busy with
+    another write) ``busy`` times, then grants it; it records the retries Prefect's client
+    would make around each try."""
+
+    def __init__(self, busy: int, then: int = 200, fail_with: Exception | None = None):
+        self.busy, self.then, self.fail_with = busy, then, fail_with
+        self.tries: list[int] = []  # PREFECT_CLIENT_MAX_RETRIES in force at each try
+
+    async def increment_concurrency_slots(self, names, slots, mode):
+        import httpx
+        from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
+
+        assert (slots, mode) == (GRAIN, "rate_limit")
+        self.tries.append(PREFECT_CLIENT_MAX_RETRIES.value())
+        if self.fail_with is not None and len(self.tries) == 1:
+            raise self.fail_with
+        code = 503 if len(self.tries) <= self.busy else self.then
+        if code != 200:
+            request = httpx.Request("POST", "http://prefect.test/v2/concurrency_limits/increment")
+            response = httpx.Response(code, request=request)
+            raise httpx.HTTPStatusError(f"{code}", request=request, response=response)
+
+
+def take_once(server: BusyServer) -> tuple[bool, float, PrefectBudget]:
+    budget = PrefectBudget(key_fingerprint(KEY))
+    started = time.monotonic()
+    granted = asyncio.run(budget._increment(server, ["calbulk-key-x-default"]))
+    return granted, time.monotonic() - started, budget
+
+
+def test_a_take_the_prefect_server_was_too_busy_for_is_tried_again_within_milliseconds():
+    # Prefect's client would wait 2 s, then 4 s: a window or more of a fast key
+    granted, seconds, budget = take_once(BusyServer(busy=3))
+    assert granted and budget.busy == 3 and seconds < 0.5
+    assert server_retries_seen(BusyServer(busy=3)) == [0, 0, 0, 0]
+
+
+def server_retries_seen(server: BusyServer) -> list[int]:
+    take_once(server)
+    return server.tries
+
+
+def test_a_server_busy_past_the_quick_tries_gets_the_clients_own_retries():
+    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
+
+    default = PREFECT_CLIENT_MAX_RETRIES.value()
+    server = BusyServer(busy=BUSY_TRIES)
+    granted, _, budget = take_once(server)
+    assert granted and budget.busy == BUSY_TRIES
+    assert server.tries == [0] * BUSY_TRIES + [default] and default > 0
+    # still busy then: the error is the caller's, as Prefect's client gives it
+    with pytest.raises(httpx.HTTPStatusError):
+        take_once(BusyServer(busy=BUSY_TRIES + 1))
+
+
+def test_a_full_limit_is_a_denial_and_a_dropped_connection_gets_the_clients_retries():
+    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
+
+    granted, _, budget = take_once(BusyServer(busy=0, then=423))
+    assert not granted and budget.busy == 0
+    server = BusyServer(busy=0, fail_with=httpx.ReadError("connection reset"))
+    assert take_once(server)[0] and server.tries == [0, PREFECT_CLIENT_MAX_RETRIES.value()]
