@@ -101,6 +101,43 @@ def build_sheet(
         if any(cell_text(v) for v in values):
             header = values
             break
+    found = _read_header(source, header, kind, problems)
+    if found is None:
+        return None
+    data, cell_problems = _collect_rows(source, rows, found.columns, formulas)
+    frame = pl.DataFrame(
+        data, schema={"row": pl.Int64, **dict.fromkeys(found.columns.positions, pl.Utf8)}
+    )
+    return found.sheet(source, frame, cell_problems)
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A mapped header row: the sheet kind, whether it is Cal.com's members CSV, its columns."""
+
+    kind: str
+    calcom: bool
+    columns: ColumnMap
+
+    def sheet(self, source: str, frame: pl.DataFrame, cell_problems: list[Problem]) -> Sheet:
+        """The Sheet of ``frame`` (``row`` plus the mapped columns' cleaned text)."""
+        if self.calcom:
+            frame = calcom_users_frame(frame)
+        return Sheet(
+            origin=ORIGIN if self.calcom else None,
+            kind=self.kind,
+            source=source,
+            frame=frame,
+            headers=dict(self.columns.headers),
+            attribute_columns=self.columns.attribute_columns,
+            problems=cell_problems,
+        )
+
+
+def _read_header(
+    source: str, header: list[object] | None, kind: str | None, problems: list[Problem]
+) -> _Header | None:
+    """Map the header row (None: no non-blank row); None, with a problem, when it cannot be."""
     if header is None:
         problems.append(
             file_problem(
@@ -117,21 +154,7 @@ def build_sheet(
         return None
     columns = calcom_columns(header) if calcom else map_columns(kind, header)
     problems.extend(_header_problems(source, columns))
-    data, cell_problems = _collect_rows(source, rows, columns, formulas)
-    frame = pl.DataFrame(
-        data, schema={"row": pl.Int64, **dict.fromkeys(columns.positions, pl.Utf8)}
-    )
-    if calcom:
-        frame = calcom_users_frame(frame)
-    return Sheet(
-        origin=ORIGIN if calcom else None,
-        kind=kind,
-        source=source,
-        frame=frame,
-        headers=dict(columns.headers),
-        attribute_columns=columns.attribute_columns,
-        problems=cell_problems,
-    )
+    return _Header(kind, calcom, columns)
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -170,23 +193,11 @@ def sheet_from_frame(
     rows that carry a problem are looked at one by one.
     """
     index = _first_nonblank(raw)
-    if index is None:
-        problems.append(
-            file_problem(
-                source,
-                "the file is empty (no header row)",
-                "a header row (e.g. email, username, ...) and one row per person",
-            )
-        )
+    header = None if index is None else list(raw.row(index))
+    found = _read_header(source, header, kind, problems)
+    if found is None or index is None:
         return None
-    header = list(raw.row(index))
-    calcom = kind in (None, "users") and is_calcom_members(header)
-    kind = "users" if calcom else kind or detect_kind(header)
-    if kind is None:
-        problems.append(file_problem(source, *unknown_kind_reason(header)))
-        return None
-    columns = calcom_columns(header) if calcom else map_columns(kind, header)
-    problems.extend(_header_problems(source, columns))
+    columns = found.columns
     body = raw.slice(index + 1)
     cells = [
         clean_text(pl.col(raw.columns[i])).alias(c)
@@ -199,17 +210,7 @@ def sheet_from_frame(
         (pl.int_range(pl.len(), dtype=pl.Int64) + start).alias("row"), *cells
     ).filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns.positions]))
     frame, cell_problems = _cell_problems(source, frame, columns, formulas_are_text)
-    if calcom:
-        frame = calcom_users_frame(frame)
-    return Sheet(
-        origin=ORIGIN if calcom else None,
-        kind=kind,
-        source=source,
-        frame=frame,
-        headers=dict(columns.headers),
-        attribute_columns=columns.attribute_columns,
-        problems=cell_problems,
-    )
+    return found.sheet(source, frame, cell_problems)
 
 
 def _cell_problems(
