@@ -63,19 +63,39 @@ def _valid(frame: pl.DataFrame, skip_rows: set[int]) -> pl.DataFrame:
 
 
 def _prune_rows(
-    sheet: str, gone: pl.DataFrame, start: int, action: str, what: str
+    sheet: str,
+    frame: pl.DataFrame,
+    current: pl.DataFrame,
+    listed: pl.DataFrame,
+    *,
+    on: str,
+    ident: str,
+    key: str,
 ) -> list[RowPlan]:
-    """One line per org definition the sheet no longer lists (``gone``: id, key)."""
+    """One ``delete_<sheet's definition>`` line per org definition (a ``current`` row, matched
+    ``on``) that the sheet (``listed``) no longer lists, numbered after the sheet's last row and
+    named by ``current``'s ``key`` column; ``ident`` is the id column the step deletes by."""
+    what = sheet.removesuffix("s")
+    gone = current.join(listed.select(on), on=on, how="anti", maintain_order="left")
+    start = int(frame["row"].max() or 1)
     plans = []
-    for offset, (ident, key) in enumerate(gone.select("id", "key").iter_rows(), start=1):
-        plan = RowPlan(sheet, start + offset, key, None)
-        plan.steps.append(Step(action, {"id": ident, "key": key}, f"delete {what} {key}"))
+    for offset, (ident_value, name) in enumerate(gone.select(ident, key).iter_rows(), start=1):
+        plan = RowPlan(sheet, start + offset, name, None)
+        plan.steps.append(
+            Step(f"delete_{what}", {"id": ident_value, "key": name}, f"delete {what} {name}")
+        )
         plans.append(plan)
     return plans
 
 
-def _last_row(frame: pl.DataFrame) -> int:
-    return int(frame["row"].max() or 1)
+def _update_step(
+    action: str, target: dict[str, object], changed: dict[str, str], names: dict[str, str]
+) -> Step:
+    """Update the definition ``target`` (its id field) with the sheet's ``changed`` columns, sent
+    as the API fields ``names`` gives (else under the column's own name)."""
+    fields = {names.get(c, c): _api_value(c, v) for c, v in changed.items()}
+    summary = "update " + ", ".join(f"{c}={v}" for c, v in changed.items())
+    return Step(action, {**target, **fields}, summary)
 
 
 def plan_teams(
@@ -100,16 +120,12 @@ def plan_teams(
         else:
             changed = {c: v for c, v in given.items() if v != entry.get(f"{c}_now")}
             if changed:
-                fields = {TEAM_FIELDS[c]: _api_value(c, v) for c, v in changed.items()}
-                plan.steps.append(
-                    Step("update_team", {"team_id": entry["team_id"], **fields},
-                         "update " + ", ".join(f"{c}={v}" for c, v in changed.items()))
-                )  # fmt: skip
+                target = {"team_id": entry["team_id"]}
+                plan.steps.append(_update_step("update_team", target, changed, TEAM_FIELDS))
         plans.append(plan)
     if prune:
-        gone = current.join(joined.select("key"), on="key", how="anti", maintain_order="left")
-        gone = gone.select(id="team_id", key="name_now")
-        plans += _prune_rows("teams", gone, _last_row(frame), "delete_team", "team")
+        plans += _prune_rows("teams", frame, current, joined, on="key", ident="team_id",
+                             key="name_now")  # fmt: skip
     return plans
 
 
@@ -171,11 +187,8 @@ def plan_attributes(
         changed = {k: entry[k] for k in ("name", "type", "enabled")
                    if entry[k] is not None and entry[k] != entry[f"{k}_now"]}  # fmt: skip
         if changed:
-            fields = {k: _api_value(k, v) for k, v in changed.items()}
-            plan.steps.append(
-                Step("update_attribute", {"attribute_id": entry["attribute_id"], **fields},
-                     "update " + ", ".join(f"{k}={v}" for k, v in changed.items()))
-            )  # fmt: skip
+            target = {"attribute_id": entry["attribute_id"]}
+            plan.steps.append(_update_step("update_attribute", target, changed, {}))
         for value in missing.filter(pl.col("row") == entry["row"])["value"]:
             plan.steps.append(
                 Step("add_attribute_option", {"attribute_id": entry["attribute_id"],
@@ -193,9 +206,8 @@ def plan_attributes(
                 )  # fmt: skip
         plans.append(plan)
     if prune:
-        gone = current.join(joined.select("slug"), on="slug", how="anti", maintain_order="left")
-        gone = gone.select(id="attribute_id", key="slug")
-        plans += _prune_rows("attributes", gone, _last_row(frame), "delete_attribute", "attribute")
+        plans += _prune_rows("attributes", frame, current, joined, on="slug",
+                             ident="attribute_id", key="slug")  # fmt: skip
     return plans
 
 
@@ -244,9 +256,8 @@ def plan_webhooks(
                 plan.notes.append(SECRET_NOTE)
         plans.append(plan)
     if prune:
-        gone = current.join(joined.select("key"), on="key", how="anti", maintain_order="left")
-        gone = gone.select(id="webhook_id", key="url_now")
-        plans += _prune_rows("webhooks", gone, _last_row(frame), "delete_webhook", "webhook")
+        plans += _prune_rows("webhooks", frame, current, joined, on="key", ident="webhook_id",
+                             key="url_now")  # fmt: skip
     return plans
 
 
