@@ -2,12 +2,13 @@
 place errors become messages.
 
 A command makes a :class:`Run` (its name, ``--json``, ``--verbose``), reads its configuration
-with ``Run.load_config`` (bad config: a message and exit 2, nothing sent) and runs its work with
-:func:`run_pipeline`: in-process (no Prefect imported, no
-server, nothing in ``~/.prefect``) unless ``PREFECT_API_URL`` is set, in which case it runs the
-Prefect flow wrapping the same pipeline, so the run is recorded on that server, and says so in
-one line on stderr. Work on local files only (diff, prune, report) runs with :func:`run_local`.
-Whatever is raised becomes one paragraph on stderr and the exit code
+with ``Run.load_config`` (``Run.load_rated_config`` where it takes ``--rate-limit`` and
+``--rate-window``; bad config: a message and exit 2, nothing sent) and runs its work with
+:func:`run_pipeline`: in-process (no Prefect imported, no server, nothing in ``~/.prefect``)
+unless ``PREFECT_API_URL`` is set, in which case it runs the Prefect flow wrapping the same
+pipeline, so the run is recorded on that server, and says so in one line on stderr. Work on
+local files only (diff, prune, report) runs with :func:`run_local`. Whatever is raised becomes
+one paragraph on stderr and the exit code
 DESIGN.md promises:
 
 - 0 done;
@@ -124,6 +125,14 @@ class Run:
         except ConfigError as error:
             self.fail(str(error))
         return self.settings
+
+    def load_rated_config(
+        self, org_id: int | None, rate_limit: int | None, rate_window: float | None
+    ) -> Settings:
+        """:meth:`load_config` for a command with ``--rate-limit`` and ``--rate-window``: they
+        are checked first (a bad one: a message and exit 2), then override the environment's."""
+        check_rate_options(self.command, rate_limit, rate_window)
+        return self.load_config(org_id, rate_limit=rate_limit, rate_window=rate_window)
 
     def finish(self, outcome: dict[str, Any], code: int = ExitCode.DONE) -> NoReturn:
         """End the command: the JSON object on stdout (with ``--json``) and the exit code."""

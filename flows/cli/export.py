@@ -18,7 +18,6 @@ import typer
 from flows.cli.choices import DEFAULT_FORMATS, DEFAULT_OUT, FORMATS, TABLE_NAMES
 from flows.cli.common import (
     Run,
-    check_rate_options,
     json_option,
     org_id_option,
     rate_limit_option,
@@ -49,8 +48,7 @@ def export_command(
 ) -> None:
     """Export an organization to validated Parquet and CSV (and an Excel workbook)."""
     run = Run("export", as_json=as_json, verbose=verbose)
-    check_rate_options("export", rate_limit, rate_window)
-    settings = run.load_config(org_id, rate_limit=rate_limit, rate_window=rate_window)
+    settings = run.load_rated_config(org_id, rate_limit, rate_window)
     from calapi import ConfigError
     from flows.export.pipeline import parse_choices
 

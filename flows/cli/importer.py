@@ -21,7 +21,6 @@ from flows.cli.choices import MODES
 from flows.cli.common import (
     ExitCode,
     Run,
-    check_rate_options,
     json_option,
     org_id_option,
     rate_limit_option,
@@ -83,8 +82,7 @@ def import_command(
         run.fail("--prune-definitions deletes only with --mode sync; add --mode sync")
     check_input_file(run, file)
     check_outputs(run, receipt)
-    check_rate_options("import", rate_limit, rate_window)
-    settings = run.load_config(org_id, rate_limit=rate_limit, rate_window=rate_window)
+    settings = run.load_rated_config(org_id, rate_limit, rate_window)
     options = {"dry_run": dry_run, "mode": mode, "receipt": str(receipt) if receipt else None,
                "kind": kind, "skip_invalid": skip_invalid,
                "create_missing_options": create_missing_options,

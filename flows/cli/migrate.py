@@ -18,7 +18,6 @@ import typer
 from flows.cli.common import (
     ExitCode,
     Run,
-    check_rate_options,
     json_option,
     rate_limit_option,
     rate_window_option,
@@ -57,8 +56,7 @@ def migrate_command(
         run.fail(f"--from {source}: no such folder or file")
     if out.exists() and not out.is_dir():
         run.fail(f"--out {out} is a file; give a folder (runs go in OUT/<source>-to-org<N>/)")
-    check_rate_options("migrate", rate_limit, rate_window)
-    settings = run.load_config(to_org, rate_limit=rate_limit, rate_window=rate_window)
+    settings = run.load_rated_config(to_org, rate_limit, rate_window)
     options = {"source": str(source) if source else None, "from_org": from_org,
                "out": str(out), "dry_run": dry_run}  # fmt: skip
 
