@@ -42,7 +42,7 @@ from flows.migrate.creator import (
 )
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
-from flows.migrate.passes import import_in_passes
+from flows.migrate.passes import Combined, import_in_passes
 from flows.migrate.source import Source, read_source, source_settings
 from flows.reporter import SILENT, Reporter
 
@@ -51,33 +51,28 @@ ID_MAP_TABLES = ["users", "teams", "attributes", "attribute_options", "roles", "
                  "webhooks"]  # fmt: skip
 
 
-@dataclass
-class MigrateOutcome:
-    """The import's outcome plus what only a migration has (paths as strings)."""
+@dataclass(kw_only=True)
+class MigrateOutcome(Combined):
+    """The passes' import outcome plus what only a migration has (paths as strings)."""
 
-    exit_code: int
     source: str
     target_org: int
     folder: str
-    counts: dict[str, int] = field(default_factory=dict)
-    receipt: str | None = None
-    plan: str | None = None
-    errors: str | None = None
-    journal: str | None = None
     id_map: str | None = None
     not_carried: list[dict] = field(default_factory=list)  # {what, count, why}
-    message: str = ""
-    interrupted: bool = False
-    steps: int = 0
-    plan_counts: list[dict] = field(default_factory=list)
-    first_steps: list[dict] = field(default_factory=list)
-    apply_seconds: float | None = None
-    key_rate: list | None = None
     creator_removals: list[str] = field(default_factory=list)  # teams (planned)
     creator_removed: list[str] = field(default_factory=list)  # teams (done)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields, in the order a migration has always listed them: where the run went
+        right after its exit code, the id map and what was not carried after the journal, then
+        the import's own fields, then the team creator's removals."""
+        fields = asdict(self)
+        return {**{key: fields.pop(key) for key in _LEADING_KEYS}, **fields}
+
+
+_LEADING_KEYS = ("exit_code", "source", "target_org", "folder", "counts", "receipt", "plan",
+                 "errors", "journal", "id_map", "not_carried")  # fmt: skip
 
 
 async def migrate_org(

@@ -4,6 +4,7 @@ refusals (exit 2, nothing sent)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from flows.cli.migrate import DEFAULT_OUT as CLI_DEFAULT_OUT
 from flows.migrate.creator import CreatorPlan, with_creator_roles
 from flows.migrate.idmap import id_map
 from flows.migrate.not_carried import not_carried, receipt_with_not_carried
-from flows.migrate.pipeline import DEFAULT_OUT
+from flows.migrate.pipeline import DEFAULT_OUT, MigrateOutcome
 from flows.migrate.source import NotASource, read_source, source_settings
 from transforms.snapshot.schemas import TABLE_NAMES, schema_of
 
@@ -155,6 +156,28 @@ def test_the_live_source_needs_its_own_key_and_defaults_to_the_targets_url() -> 
 
 def test_the_cli_default_out_is_the_pipelines() -> None:
     assert CLI_DEFAULT_OUT == DEFAULT_OUT
+
+
+def test_the_outcome_lists_where_the_run_went_first_and_the_creators_removals_last() -> None:
+    """The order the migrate_org flow's result (on the Prefect server) has always had: it is
+    built from the passes' import outcome, whose fields come in their own order."""
+    from flows.migrate.passes import Combined
+
+    imported = Combined(exit_code=1, counts={"ok": 2}, receipt="r.csv", steps=3, key_rate=[9, 1])
+    outcome = MigrateOutcome(source="42-2026", target_org=7, folder="runs/x", id_map="m.csv",
+                             **dataclasses.asdict(imported))  # fmt: skip
+
+    result = outcome.to_dict()
+
+    assert list(result) == [
+        "exit_code", "source", "target_org", "folder", "counts", "receipt", "plan", "errors",
+        "journal", "id_map", "not_carried", "message", "interrupted", "steps", "plan_counts",
+        "first_steps", "apply_seconds", "key_rate", "creator_removals", "creator_removed",
+    ]  # fmt: skip
+    assert (result["exit_code"], result["counts"], result["steps"], result["key_rate"]) == (
+        1, {"ok": 2}, 3, [9, 1],
+    )  # fmt: skip
+    assert (result["source"], result["target_org"], result["id_map"]) == ("42-2026", 7, "m.csv")
 
 
 @pytest.mark.parametrize(

@@ -175,6 +175,12 @@ def test_migrating_a_live_org_makes_the_target_equal_on_natural_keys(orgs, tmp_p
 
     assert dry.returncode == 0, dry.stderr[-3000:]
     planned = json.loads(dry.stdout)
+    # --json's keys, in the order scripts have read them since migrate was added
+    assert list(planned) == [
+        "command", "source", "target_org", "folder", "receipt", "plan", "errors", "journal",
+        "id_map", "not_carried", "creator_removals", "creator_removed", "counts", "steps",
+        "plan_counts", "apply_seconds", "interrupted", "message", "exit_code",
+    ]  # fmt: skip
     assert planned["steps"] > SOURCE_USERS  # every person is created, then their details
     said = {item["what"] for item in planned["not_carried"]}
     assert DECLARED | {"custom-role assignments", "events and bookings"} <= said
