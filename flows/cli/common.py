@@ -95,13 +95,6 @@ def rate_window_option() -> Any:
     )
 
 
-def check_rate_options(command: str, rate_limit: int | None, rate_window: float | None) -> None:
-    if rate_limit is not None and rate_limit < 1:
-        fail(command, "--rate-limit must be at least 1 request per window")
-    if rate_window is not None and rate_window <= 0:
-        fail(command, "--rate-window must be above 0 seconds")
-
-
 class Run:
     """One command's run: its name, whether it answers in JSON, and its verbosity."""
 
@@ -131,7 +124,10 @@ class Run:
     ) -> Settings:
         """:meth:`load_config` for a command with ``--rate-limit`` and ``--rate-window``: they
         are checked first (a bad one: a message and exit 2), then override the environment's."""
-        check_rate_options(self.command, rate_limit, rate_window)
+        if rate_limit is not None and rate_limit < 1:
+            self.fail("--rate-limit must be at least 1 request per window")
+        if rate_window is not None and rate_window <= 0:
+            self.fail("--rate-window must be above 0 seconds")
         return self.load_config(org_id, rate_limit=rate_limit, rate_window=rate_window)
 
     def finish(self, outcome: dict[str, Any], code: int = ExitCode.DONE) -> NoReturn:

@@ -101,6 +101,12 @@ def test_json_output_is_one_object_that_matches_the_files(env, tmp_path):
     bad = calbulk(env, "import", str(tmp_path / "missing.csv"), "--json")
     assert bad.returncode == 2
     assert json.loads(bad.stdout)["exit_code"] == 2
+    for command in (["export"], ["import", str(path)], ["migrate", "--from", str(tmp_path)]):
+        for option, value in (("--rate-limit", "0"), ("--rate-window", "0")):
+            bad = calbulk(env, *command, option, value, "--json")
+            answer = json.loads(bad.stdout)  # a bad option answers in JSON too
+            assert bad.returncode == answer["exit_code"] == 2, (command, option)
+            assert option in json.dumps(answer), answer
     template = json.loads(calbulk(env, "template", "--out", str(tmp_path / "t.xlsx"),
                                   "--json").stdout)  # fmt: skip
     assert "users" in openpyxl.load_workbook(template["template"]).sheetnames
