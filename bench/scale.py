@@ -65,6 +65,22 @@ def cpu_of(groups: list[int]) -> float:
     return total
 
 
+def settle(groups: list[int], timeout: float = 10.0) -> None:
+    """Wait until the groups' leaders have no children left (a worker reaps its flow-run
+    process a moment after the run ends; only then is its CPU in the worker's count)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        parents = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parents.add(int(stat.read_text().rsplit(")", 1)[1].split()[1]))
+            except (OSError, ValueError):
+                continue
+        if not parents & set(groups):
+            return
+        time.sleep(0.2)
+
+
 def cli_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -100,6 +116,7 @@ def run(
     folder.joinpath("ended").write_text(str(time.time()))
     if done.returncode != 0:
         raise SystemExit(f"calbulk backup --orgs failed:\n{done.stdout}\n{done.stderr}")
+    settle(watched.get("workers", []))
     cpu = {"cli": cli_cpu() - cli_before}
     cpu.update({name: cpu_of(pids) - before[name] for name, pids in watched.items()})
     return seconds, json.loads(done.stdout), cpu
