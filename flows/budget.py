@@ -31,7 +31,6 @@ calapi's header following stays on in every run as the safety net.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import fcntl
 import json
@@ -167,7 +166,6 @@ class PrefectBudget:
         self.seconds_waited = 0.0
         self.denials = 0  # takes the server refused (another run got there first)
         self.busy = 0  # takes the server's database was too busy for (503), tried again
-        self._quick: tuple[object, object] | None = None  # (settings, same without retries)
         self._owed = 0  # sends let through before the key's limit existed, not yet charged
         self._made: dict[str, tuple[int, float]] = {}
         self._windows: dict[str, float] = {}  # the longest window seen, per named limit
@@ -204,46 +202,41 @@ class PrefectBudget:
         """One take of a request's slots: True if granted, False if a limit is full (423).
 
         A server on SQLite answers 503 when another write holds its database (nothing was
-        taken), and Prefect's client waits 2 s, then 4 s, before trying again: a window or
-        more of a fast key, and several runs taking per request make such clashes common
-        (seen: ten 503s in one backup of 3 orgs on 2 workers, its backups 4.8 -> 12.5 s).
-        So the first tries go without the client's retries and a 503 is tried again within
-        milliseconds; past ``BUSY_TRIES`` (or on a connection error) the client's own
-        retries take over."""
+        taken), and Prefect's client sleeps 2 s, then 4 s, before trying again (and 2 s
+        before giving up, even with PREFECT_CLIENT_MAX_RETRIES=0): a window or more of a
+        fast key, and several runs taking per request make such clashes common (seen: ten
+        503s in one backup of 3 orgs on 2 workers, its org backups 4.8 -> 12.5 s). So the
+        first ``BUSY_TRIES`` tries go straight to the wire (httpx's own ``send`` on the
+        Prefect client's connection: its URL, auth and TLS, without its retry loop) and a
+        503 is tried again within milliseconds; anything else unexpected (a dropped
+        connection, a CSRF check) and a server still busy go to the client's own call, its
+        retries and its errors."""
         import httpx
 
-        attempt = 0
-        while True:
-            quick = attempt < BUSY_TRIES
+        http = client._client  # the PrefectHttpxAsyncClient under Prefect's client
+        body = {"names": names, "slots": GRAIN, "mode": "rate_limit"}
+        for attempt in range(BUSY_TRIES):
+            request = http.build_request("POST", "/v2/concurrency_limits/increment", json=body)
             try:
-                with self._without_client_retries() if quick else contextlib.nullcontext():
-                    await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
-                return True
-            except httpx.HTTPStatusError as exc:
-                if exc.response.status_code == 423:
-                    return False
-                if exc.response.status_code != 503 or not quick:
-                    raise
+                response = await httpx.AsyncClient.send(http, request)
+                await response.aclose()
             except httpx.TransportError:
-                if not quick:
-                    raise
-                attempt = BUSY_TRIES  # the client's own retries next
-                continue
+                break
+            if response.is_success:
+                return True
+            if response.status_code == 423:
+                return False
+            if response.status_code != 503:
+                break
             self.busy += 1
             await asyncio.sleep(BUSY_WAIT * 2**attempt * random.uniform(0.5, 1.5))
-            attempt += 1
-
-    def _without_client_retries(self):
-        """A settings context where Prefect's client makes one try (its settings copied
-        once per run: a copy costs ~30 ms, entering it ~0.1 ms)."""
-        from prefect.context import SettingsContext, get_settings_context
-        from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
-
-        context = get_settings_context()
-        if self._quick is None or self._quick[0] is not context.settings:
-            quick = context.settings.copy_with_update(updates={PREFECT_CLIENT_MAX_RETRIES: 0})
-            self._quick = (context.settings, quick)
-        return SettingsContext(profile=context.profile, settings=self._quick[1])
+        try:
+            await client.increment_concurrency_slots(names, GRAIN, "rate_limit")
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 423:
+                return False
+            raise
+        return True
 
     async def _until_room(self, client, names: list[str]) -> float:
         """Seconds until every limit named has room for one request, from their slots

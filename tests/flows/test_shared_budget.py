@@ -12,7 +12,6 @@ import bisect
 import json
 import math
 import stat
-import time
 
 import httpx
 import pytest
@@ -177,66 +176,74 @@ def test_a_run_is_told_the_other_runs_sends_not_its_own(tmp_path):
     assert mine.others_sent(0.15) == 1  # only the last 0.15 s
 
 
-class BusyServer:
-    """A Prefect client whose server answers a take 503 (its SQLite database busy with
-    another write) ``busy`` times, then grants it; it records the retries Prefect's client
-    would make around each try."""
+class BusyPrefect:
+    """A Prefect server's take endpoint as an httpx transport: it answers 503 (its SQLite
+    database busy with another write; nothing taken) ``busy`` times, then ``then``; with
+    ``drop_first`` the first try loses its connection instead."""
 
-    def __init__(self, busy: int, then: int = 200, fail_with: Exception | None = None):
-        self.busy, self.then, self.fail_with = busy, then, fail_with
-        self.tries: list[int] = []  # PREFECT_CLIENT_MAX_RETRIES in force at each try
+    def __init__(self, busy: int, then: int = 200, drop_first: bool = False):
+        self.busy, self.then, self.drop_first = busy, then, drop_first
+        self.bodies: list[dict] = []
 
-    async def increment_concurrency_slots(self, names, slots, mode):
-        import httpx
-        from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
-
-        assert (slots, mode) == (GRAIN, "rate_limit")
-        self.tries.append(PREFECT_CLIENT_MAX_RETRIES.value())
-        if self.fail_with is not None and len(self.tries) == 1:
-            raise self.fail_with
-        code = 503 if len(self.tries) <= self.busy else self.then
-        if code != 200:
-            request = httpx.Request("POST", "http://prefect.test/v2/concurrency_limits/increment")
-            response = httpx.Response(code, request=request)
-            raise httpx.HTTPStatusError(f"{code}", request=request, response=response)
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/csrf-token":  # Prefect's client asks before a write
+            return httpx.Response(422, json={"detail": "CSRF protection is disabled."})
+        assert request.url.path == "/api/v2/concurrency_limits/increment"
+        self.bodies.append(json.loads(request.content))
+        if self.drop_first and len(self.bodies) == 1:
+            raise httpx.ReadError("connection reset", request=request)
+        code = 503 if len(self.bodies) <= self.busy else self.then
+        return httpx.Response(code, json={"detail": "Service Unavailable"})
 
 
-def take_once(server: BusyServer) -> tuple[bool, float, PrefectBudget]:
+def take_once(server: BusyPrefect, monkeypatch) -> tuple[bool, PrefectBudget, list[float]]:
+    """One take through a real Prefect client on ``server``: granted?, the budget, and the
+    sleeps Prefect's client asked for (recorded, not slept)."""
+    import prefect.client.base
+    from prefect.client.orchestration import PrefectClient
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(prefect.client.base.anyio, "sleep", sleep)
     budget = PrefectBudget(key_fingerprint(KEY))
-    started = time.monotonic()
-    granted = asyncio.run(budget._increment(server, ["calbulk-key-x-default"]))
-    return granted, time.monotonic() - started, budget
+
+    async def take() -> bool:
+        transport = httpx.MockTransport(server)
+        async with PrefectClient("http://prefect.test/api",
+                                 httpx_settings={"transport": transport}) as client:  # fmt: skip
+            return await budget._increment(client, ["calbulk-key-x-default"])
+
+    return asyncio.run(take()), budget, slept
 
 
-def test_a_take_the_prefect_server_was_too_busy_for_is_tried_again_within_milliseconds():
-    # Prefect's client would wait 2 s, then 4 s: a window or more of a fast key
-    granted, seconds, budget = take_once(BusyServer(busy=3))
-    assert granted and budget.busy == 3 and seconds < 0.5
-    assert server_retries_seen(BusyServer(busy=3)) == [0, 0, 0, 0]
+def test_a_take_the_prefect_server_was_too_busy_for_is_tried_again_at_once(monkeypatch):
+    # Prefect's client would sleep 2 s, then 4 s: a window or more of a fast key
+    server = BusyPrefect(busy=3)
+    granted, budget, slept = take_once(server, monkeypatch)
+    assert granted and budget.busy == 3 and slept == []
+    assert server.bodies == [{"names": ["calbulk-key-x-default"], "slots": GRAIN,
+                              "mode": "rate_limit"}] * 4  # fmt: skip
 
 
-def server_retries_seen(server: BusyServer) -> list[int]:
-    take_once(server)
-    return server.tries
-
-
-def test_a_server_busy_past_the_quick_tries_gets_the_clients_own_retries():
-    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
-
-    default = PREFECT_CLIENT_MAX_RETRIES.value()
-    server = BusyServer(busy=BUSY_TRIES)
-    granted, _, budget = take_once(server)
+def test_a_server_busy_past_the_quick_tries_gets_the_clients_own_retries(monkeypatch):
+    server = BusyPrefect(busy=BUSY_TRIES + 2)
+    granted, budget, slept = take_once(server, monkeypatch)
     assert granted and budget.busy == BUSY_TRIES
-    assert server.tries == [0] * BUSY_TRIES + [default] and default > 0
-    # still busy then: the error is the caller's, as Prefect's client gives it
+    # then Prefect's client: two 503s more, each followed by its backoff (2 s, 4 s, jittered)
+    assert len(server.bodies) == BUSY_TRIES + 3 and len(slept) == 2 and min(slept) > 1.5
+    # busy for good: the error is the caller's, as Prefect's client gives it
     with pytest.raises(httpx.HTTPStatusError):
-        take_once(BusyServer(busy=BUSY_TRIES + 1))
+        take_once(BusyPrefect(busy=1000), monkeypatch)
 
 
-def test_a_full_limit_is_a_denial_and_a_dropped_connection_gets_the_clients_retries():
-    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
-
-    granted, _, budget = take_once(BusyServer(busy=0, then=423))
+def test_a_full_limit_is_a_denial_and_a_dropped_connection_gets_the_clients_retries(
+    monkeypatch,
+):
+    granted, budget, _ = take_once(BusyPrefect(busy=0, then=423), monkeypatch)
     assert not granted and budget.busy == 0
-    server = BusyServer(busy=0, fail_with=httpx.ReadError("connection reset"))
-    assert take_once(server)[0] and server.tries == [0, PREFECT_CLIENT_MAX_RETRIES.value()]
+    server = BusyPrefect(busy=0, drop_first=True)
+    granted, budget, _ = take_once(server, monkeypatch)
+    assert granted and len(server.bodies) == 2 and budget.busy == 0
