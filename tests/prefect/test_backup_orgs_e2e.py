@@ -8,9 +8,9 @@ ends Failed while its table still lists every org (the CLI exits 1).
 
 The wall time against the slowest org alone is measured by bench/scale.py ("wall / slowest
 alone", with where each run's time went and the CPU it cost), not asserted here: the team's
-rule is no timed assertions in tests. Measured there, 3 orgs on two workers: 1.37-1.40x on
-a SQLite server, 1.20-1.39x on PostgreSQL (1.13-1.94x before the budget's takes stopped
-waiting out SQLite's 503s with Prefect's 2 s backoff). What is left is the three flow-run
+rule is no timed assertions in tests. Measured there, 3 orgs on two workers: 1.10-1.21x on
+a SQLite server, 1.23-1.32x on PostgreSQL (1.16-1.94x before the budget's takes stopped
+sleeping out SQLite's 503s with Prefect's 2 s backoff). What is left is the three flow-run
 processes starting at once on the same 2 cores (each ~3.5 s of CPU: Python, Prefect,
 calbulk), which workers on separate machines would not share."""
 
