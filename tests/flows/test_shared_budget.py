@@ -247,3 +247,18 @@ def test_a_full_limit_is_a_denial_and_a_dropped_connection_gets_the_clients_retr
     server = BusyPrefect(busy=0, drop_first=True)
     granted, budget, _ = take_once(server, monkeypatch)
     assert granted and len(server.bodies) == 2 and budget.busy == 0
+
+
+def test_a_prefect_client_without_the_expected_connection_still_takes():
+    # should a Prefect release rename the client's connection, takes go through its own call
+    class Client:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def increment_concurrency_slots(self, names, slots, mode):
+            self.calls += 1
+
+    client = Client()
+    budget = PrefectBudget(key_fingerprint(KEY))
+    assert asyncio.run(budget._increment(client, ["calbulk-key-x-default"])) is True
+    assert client.calls == 1
