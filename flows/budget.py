@@ -166,6 +166,7 @@ class PrefectBudget:
         self.seconds_waited = 0.0
         self.denials = 0  # takes the server refused (another run got there first)
         self.busy = 0  # takes the server's database was too busy for (503), tried again
+        self._quick = True  # takes may skip the client's retry loop (see _increment)
         self._owed = 0  # sends let through before the key's limit existed, not yet charged
         self._made: dict[str, tuple[int, float]] = {}
         self._windows: dict[str, float] = {}  # the longest window seen, per named limit
@@ -215,7 +216,7 @@ class PrefectBudget:
 
         http = getattr(client, "_client", None)  # the PrefectHttpxAsyncClient under it
         body = {"names": names, "slots": GRAIN, "mode": "rate_limit"}
-        quick = BUSY_TRIES if isinstance(http, httpx.AsyncClient) else 0  # a changed client
+        quick = BUSY_TRIES if self._quick and isinstance(http, httpx.AsyncClient) else 0
         for attempt in range(quick):
             request = http.build_request("POST", "/v2/concurrency_limits/increment", json=body)
             try:
@@ -227,7 +228,8 @@ class PrefectBudget:
                 return True
             if response.status_code == 423:
                 return False
-            if response.status_code != 503:
+            if response.status_code != 503:  # e.g. a server checking CSRF tokens: the
+                self._quick = False  # client's own call from now on (it sends them)
                 break
             self.busy += 1
             await asyncio.sleep(BUSY_WAIT * 2**attempt * random.uniform(0.5, 1.5))

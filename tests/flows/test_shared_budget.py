@@ -181,13 +181,21 @@ class BusyPrefect:
     database busy with another write; nothing taken) ``busy`` times, then ``then``; with
     ``drop_first`` the first try loses its connection instead."""
 
-    def __init__(self, busy: int, then: int = 200, drop_first: bool = False):
-        self.busy, self.then, self.drop_first = busy, then, drop_first
+    def __init__(self, busy: int, then: int = 200, drop_first: bool = False,
+                 csrf: bool = False):  # fmt: skip
+        self.busy, self.then, self.drop_first, self.csrf = busy, then, drop_first, csrf
         self.bodies: list[dict] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/csrf-token":  # Prefect's client asks before a write
+            if self.csrf:
+                token = {"token": "t", "client": request.url.params["client"],
+                         "expiration": "2099-01-01T00:00:00Z"}  # fmt: skip
+                return httpx.Response(200, json=token)
             return httpx.Response(422, json={"detail": "CSRF protection is disabled."})
+        if self.csrf and request.headers.get("Prefect-Csrf-Token") != "t":
+            self.bodies.append({"refused": "no CSRF token"})
+            return httpx.Response(403, json={"detail": "Invalid CSRF token"})
         assert request.url.path == "/api/v2/concurrency_limits/increment"
         self.bodies.append(json.loads(request.content))
         if self.drop_first and len(self.bodies) == 1:
@@ -196,9 +204,11 @@ class BusyPrefect:
         return httpx.Response(code, json={"detail": "Service Unavailable"})
 
 
-def take_once(server: BusyPrefect, monkeypatch) -> tuple[bool, PrefectBudget, list[float]]:
-    """One take through a real Prefect client on ``server``: granted?, the budget, and the
-    sleeps Prefect's client asked for (recorded, not slept)."""
+def take_once(
+    server: BusyPrefect, monkeypatch, takes: int = 1
+) -> tuple[bool, PrefectBudget, list[float]]:
+    """``takes`` takes through a real Prefect client on ``server``: the last granted?, the
+    budget, and the sleeps Prefect's client asked for (recorded, not slept)."""
     import prefect.client.base
     from prefect.client.orchestration import PrefectClient
 
@@ -214,7 +224,9 @@ def take_once(server: BusyPrefect, monkeypatch) -> tuple[bool, PrefectBudget, li
         transport = httpx.MockTransport(server)
         async with PrefectClient("http://prefect.test/api",
                                  httpx_settings={"transport": transport}) as client:  # fmt: skip
-            return await budget._increment(client, ["calbulk-key-x-default"])
+            for _ in range(takes):
+                granted = await budget._increment(client, ["calbulk-key-x-default"])
+            return granted
 
     return asyncio.run(take()), budget, slept
 
@@ -247,6 +259,16 @@ def test_a_full_limit_is_a_denial_and_a_dropped_connection_gets_the_clients_retr
     server = BusyPrefect(busy=0, drop_first=True)
     granted, budget, _ = take_once(server, monkeypatch)
     assert granted and len(server.bodies) == 2 and budget.busy == 0
+
+
+def test_a_server_that_checks_csrf_tokens_gets_the_clients_own_call_after_one_refusal(
+    monkeypatch,
+):
+    server = BusyPrefect(busy=0, csrf=True)
+    granted, budget, _ = take_once(server, monkeypatch, takes=3)
+    assert granted and budget.busy == 0
+    refused = [body for body in server.bodies if "refused" in body]
+    assert len(refused) == 1 and len(server.bodies) == 4  # then the client's calls only
 
 
 def test_a_prefect_client_without_the_expected_connection_still_takes():
