@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import time
 from datetime import timedelta
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -41,6 +43,8 @@ DEPLOYMENT = "backup_org/nightly-backup"
 KEY_FIELDS = ("api_url", "api_key_env", "api_key_block", "rate_limit")
 WORKER_LINE = re.compile(r"Worker '([^']+)' submitting flow run")
 POLL_SECONDS = 1.0
+HINT_VARIABLE = "CALBULK_WORKER_WAIT_HINT"  # seconds before saying no worker took a run
+HINT_SECONDS = 60.0
 
 
 async def child_outcome(org: dict, run: FlowRun) -> dict:
@@ -89,8 +93,12 @@ async def submit(org: dict, common: dict) -> FlowRun:
 
 
 async def wait_for(runs: list[FlowRun]) -> list[FlowRun]:
-    """The runs, read again once every one has ended: one read of them all per poll."""
+    """The runs, read again once every one has ended: one read of them all per poll. If
+    no worker has picked any of them up after ``CALBULK_WORKER_WAIT_HINT`` seconds (60),
+    a warning says so once, with the command that starts one (on the terminal too)."""
     ids = [run.id for run in runs]
+    hint_after = float(os.environ.get(HINT_VARIABLE) or HINT_SECONDS)
+    started, hinted = time.monotonic(), False
     async with get_client() as client:
         while True:
             found = await client.read_flow_runs(
@@ -101,6 +109,16 @@ async def wait_for(runs: list[FlowRun]) -> list[FlowRun]:
                 r.state is not None and r.state.is_final() for r in found
             ):
                 return [by_id[i] for i in ids]
+            waiting = all(r.state is not None and r.state.is_scheduled() for r in found)
+            if waiting and not hinted and time.monotonic() - started >= hint_after:
+                hinted = True
+                pool = found[0].work_pool_name or "calbulk"
+                get_run_logger().warning(
+                    "no worker has picked up any of the %d backup_org run(s) in %.0f s: "
+                    "start one on work pool %r (prefect worker start --pool %s --limit 2, "
+                    "with the orgs' key variables in its environment); the runs wait",
+                    len(ids), hint_after, pool, pool,
+                )  # fmt: skip
             await asyncio.sleep(POLL_SECONDS)
 
 

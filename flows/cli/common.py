@@ -61,7 +61,7 @@ class ExitCode(IntEnum):
 
 
 class Interrupted(Exception):
-    """Ctrl-C or SIGTERM arrived while a command was starting or reading."""
+    """Ctrl-C or SIGTERM stopped a command; its text (if any) says what became of the work."""
 
 
 def org_id_option() -> Any:
@@ -176,7 +176,12 @@ def run_pipeline(
             return run_interruptibly(pipeline())
         typer.echo(f"running on Prefect at {url}", err=True)
         prepare_prefect(run.verbose)
-        return run_interruptibly(flow())
+        from prefect.exceptions import TerminationSignal
+
+        try:
+            return run_interruptibly(flow())
+        except TerminationSignal:  # Prefect's own SIGTERM handler, set while a flow runs
+            raise Interrupted("the flow run on Prefect says what was done before it") from None
 
 
 def run_local(run: Run, work: Callable[[], T]) -> T:
@@ -192,8 +197,9 @@ def failures_as_messages(run: Run) -> Iterator[None]:
     """The CLI edge: whatever the work raises becomes one paragraph and an exit code."""
     try:
         yield
-    except (KeyboardInterrupt, Interrupted, asyncio.CancelledError):
-        run.fail("interrupted; nothing was published or sent", ExitCode.INTERRUPTED)
+    except (KeyboardInterrupt, Interrupted, asyncio.CancelledError) as stop:
+        said = str(stop) if isinstance(stop, Interrupted) else ""
+        run.fail(f"interrupted; {said or 'nothing was published or sent'}", ExitCode.INTERRUPTED)
     except Exception as error:  # the CLI edge: every failure becomes a message
         settings = run.settings
         code, message = explain(error, settings)

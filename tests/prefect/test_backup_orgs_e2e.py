@@ -25,7 +25,14 @@ from pathlib import Path
 import pytest
 
 from tests.flows.test_backup_orgs import assert_snapshot_exact, orgs_toml
-from tests.prefect.conftest import PREFECT, REPO_ROOT, PrefectServer, artifacts_of, stop_group
+from tests.prefect.conftest import (
+    CALBULK,
+    PREFECT,
+    REPO_ROOT,
+    PrefectServer,
+    artifacts_of,
+    stop_group,
+)
 
 pytestmark = pytest.mark.slow
 WORKERS = ("worker-a", "worker-b")
@@ -149,3 +156,39 @@ def test_the_readme_shows_the_worker_command_with_a_limit() -> None:
     text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     section = text[text.index("## Many organizations") :]
     assert "prefect worker start --pool calbulk --limit 2" in section
+
+
+def test_with_no_worker_on_the_pool_the_command_says_so_and_keeps_waiting(
+    prefect_server: PrefectServer, start_sandbox, tmp_path: Path
+) -> None:
+    pool = "calbulk-no-workers"
+    box = start_sandbox(seed_users=2, seed=34)
+    deployed = prefect_server.run("calbulk", "deploy", "--pool", pool)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    (tmp_path / "orgs.toml").write_text(orgs_toml({"acme": box}))
+    env = prefect_server.env(CALBULK_WORKER_WAIT_HINT="1")
+    command = [CALBULK, "backup", "--orgs", "orgs.toml", "--out", str(tmp_path / "out")]
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                   stderr=stderr, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    try:
+        while "no worker has picked up" not in log.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.2)
+        time.sleep(2)  # it keeps waiting (and says it once)
+        assert process.poll() is None, log.read_text()
+        process.terminate()  # SIGTERM, as a service manager stops it
+        code = process.wait(timeout=60)
+    finally:
+        stop_group(process)
+    said = log.read_text()
+    # stopped as an interrupt (Prefect's own SIGTERM handler is set while a flow runs)
+    assert code == 130 and "Traceback" not in said, said
+    assert said.rstrip().splitlines()[-1].startswith("calbulk backup: interrupted"), said
+    hint = [line for line in said.splitlines() if "no worker has picked up" in line]
+    assert len(hint) == 1, said
+    assert f"start one on work pool '{pool}'" in hint[0]
+    assert f"prefect worker start --pool {pool} --limit 2" in hint[0]
+    assert box.api_key not in said
