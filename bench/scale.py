@@ -49,20 +49,23 @@ from tests.prefect.conftest import PREFECT, start_server, stop_group  # noqa: E4
 CALBULK = str(Path(sys.executable).parent / "calbulk")
 SIZES = (1, 3, 10)
 TICK = os.sysconf("SC_CLK_TCK")
-DATABASE_URL = "PREFECT_API_DATABASE_CONNECTION_URL"  # read by `prefect server start`
+DATABASE_URL = "PREFECT_API_DATABASE_CONNECTION_URL"  # the server's database
+
+
+def processes() -> Iterator[list[str]]:
+    """The fields of every process's /proc/PID/stat after its name: [0] state, [1] parent,
+    [2] process group, [11:15] utime stime cutime cstime (in clock ticks)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            yield stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
 
 
 def cpu_of(groups: list[int]) -> float:
     """CPU seconds used by the process groups' live processes and their reaped children."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) in groups:  # pgrp
-            total += sum(int(f) for f in fields[11:15]) / TICK  # utime stime cutime cstime
-    return total
+    return sum(sum(int(f) for f in fields[11:15]) / TICK
+               for fields in processes() if int(fields[2]) in groups)  # fmt: skip
 
 
 def settle(groups: list[int], timeout: float = 10.0) -> None:
@@ -70,13 +73,7 @@ def settle(groups: list[int], timeout: float = 10.0) -> None:
     process a moment after the run ends; only then is its CPU in the worker's count)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        parents = set()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                parents.add(int(stat.read_text().rsplit(")", 1)[1].split()[1]))
-            except (OSError, ValueError):
-                continue
-        if not parents & set(groups):
+        if not {int(fields[1]) for fields in processes()} & set(groups):
             return
         time.sleep(0.2)
 
@@ -212,10 +209,11 @@ def postgres() -> Iterator[str]:
     subprocess.run([*as_user, initdb, "-D", str(folder / "data"), "-A", "trust",
                     "-U", "postgres"], check=True, capture_output=True)  # fmt: skip
     port = free_port()
-    log = (folder / "postgres.log").open("wb")
-    process = subprocess.Popen([*as_user, binary, "-D", str(folder / "data"), "-p", str(port),
-                                "-h", "127.0.0.1", "-k", str(folder)], stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    with (folder / "postgres.log").open("wb") as log:
+        process = subprocess.Popen([*as_user, binary, "-D", str(folder / "data"), "-p",
+                                    str(port), "-h", "127.0.0.1", "-k", str(folder)],
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
@@ -234,15 +232,8 @@ def on_prefect(label: str, args, work: Path, boxes: list, keys: dict, database: 
     """``measure`` on a real Prefect server (on SQLite, or the ``database`` URL) with two
     ``prefect worker start --pool calbulk --limit 2`` workers; all stopped at the end."""
     workers: list[subprocess.Popen] = []
-    saved = os.environ.get(DATABASE_URL)
-    if database:
-        os.environ[DATABASE_URL] = database
-    try:
-        server = start_server(work / f"prefect-home-{label.split()[-1]}")
-    finally:
-        os.environ.pop(DATABASE_URL, None)
-        if saved is not None:
-            os.environ[DATABASE_URL] = saved
+    extra = {DATABASE_URL: database} if database else {}
+    server = start_server(work / f"prefect-home-{label.split()[-1]}", extra_env=extra)
     try:
         env = server.env(**keys, CALBULK_RATELIMIT_DIR=str(work / "ratelimit"),
                          CALBULK_HOME=str(REPO), PREFECT_WORKER_QUERY_SECONDS="1")  # fmt: skip
@@ -251,11 +242,11 @@ def on_prefect(label: str, args, work: Path, boxes: list, keys: dict, database: 
         if deployed.returncode != 0:
             raise SystemExit(deployed.stdout + deployed.stderr)
         for name in ("worker-a", "worker-b"):
-            log = (work / f"{label}-{name}.log").open("wb")
-            workers.append(subprocess.Popen(
-                [PREFECT, "worker", "start", "--pool", "calbulk", "--limit", "2",
-                 "--name", name], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
-                start_new_session=True))  # fmt: skip
+            with (work / f"{label}-{name}.log").open("wb") as log:
+                workers.append(subprocess.Popen(
+                    [PREFECT, "worker", "start", "--pool", "calbulk", "--limit", "2",
+                     "--name", name], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work,
+                    start_new_session=True))  # fmt: skip
         watched = {"workers": [w.pid for w in workers], "server": [server.process.pid]}
         measure(label, env, work, boxes, args, server.api_url, watched)
     finally:

@@ -75,7 +75,11 @@ class PrefectServer:
                               text=True, timeout=timeout, cwd=cwd or self.home)  # fmt: skip
 
 
-def start_server(home: Path, scheduler_seconds: float = 2) -> PrefectServer:
+def start_server(
+    home: Path, scheduler_seconds: float = 2, extra_env: dict[str, str] | None = None
+) -> PrefectServer:
+    """`prefect server start` on a free loopback port (``extra_env``: more of its settings,
+    e.g. a database URL); returns once it answers /health."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in CAL_VARIABLES}
@@ -86,6 +90,7 @@ def start_server(home: Path, scheduler_seconds: float = 2) -> PrefectServer:
         "PREFECT_UI_ENABLED": "false",
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": str(scheduler_seconds),
     })  # fmt: skip
+    env.update(extra_env or {})
     log_path = home / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
